@@ -1,0 +1,15 @@
+//! `liucheng`: validate, draw and (soon) run workflow definitions from the command line.
+//! Each subcommand lives in `commands/`; diagnostics are rendered in `report.rs`.
+
+mod commands;
+mod files;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = commands::Cli::parse();
+    ExitCode::from(commands::run(cli))
+}

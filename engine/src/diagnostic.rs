@@ -1,0 +1,417 @@
+//! Problems found in a workflow file, as data: a kind with a stable code, a place and a hint.
+//! The engine only builds them; the CLI renders them (text or JSON) in one place.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::syntax::source_map::{SourceMap, Span, YamlPath};
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; the workflow is still valid.
+    Warning,
+    /// The workflow is invalid.
+    Error,
+}
+
+/// Every problem the loader and the validator can report. `Display` is the message.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Problem {
+    #[error("cannot read `{path}`: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("the file is not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 { offset: usize },
+    #[error("the file is larger than {limit} bytes, the limit for workflow files")]
+    FileTooLarge { limit: u64 },
+    #[error("YAML syntax error: {message}")]
+    YamlSyntax { message: String },
+    #[error("the document nests deeper than {limit} levels")]
+    TooDeep { limit: usize },
+    #[error("the document expands to more than {limit} nodes (aliases included)")]
+    TooManyNodes { limit: usize },
+    #[error("duplicate key `{key}`")]
+    DuplicateKey { key: String, first_line: usize },
+    #[error("a workflow file holds one YAML document, this one holds several")]
+    MultipleDocuments,
+    #[error("the file is empty")]
+    Empty,
+    #[error("unknown key `{key}`")]
+    UnknownKey { key: String, expected: Vec<String>, suggestion: Option<String> },
+    #[error("unknown value `{value}`")]
+    UnknownValue { value: String, expected: Vec<String>, suggestion: Option<String> },
+    #[error("missing key `{key}`")]
+    MissingKey { key: String },
+    #[error("{message}")]
+    WrongType { message: String },
+    #[error("`{id}` is not a valid {what} id")]
+    InvalidId { what: &'static str, id: String, rule: &'static str },
+    #[error("`{name}` is a reserved name and cannot be used as a {what} id")]
+    ReservedName { what: &'static str, name: String },
+    #[error("workflow `{id}` is defined twice")]
+    DuplicateWorkflow { id: String, other_file: String },
+    #[error("`{name}` is listed twice")]
+    DuplicateEntry { name: String },
+    #[error("undeclared {what} `{name}`")]
+    Undeclared { what: &'static str, name: String, suggestion: Option<String> },
+    #[error("state `{state}` has no kind")]
+    NoKind { state: String },
+    #[error("state `{state}` is both {first} and {second}")]
+    TwoKinds { state: String, first: &'static str, second: &'static str },
+    #[error("`{key}` does not belong on {kind} state `{state}`")]
+    KeyNotAllowed { key: &'static str, kind: &'static str, state: String },
+    #[error("{kind} state `{state}` needs `{key}`")]
+    KeyRequired { key: &'static str, kind: &'static str, state: String },
+    #[error("exclusive choice `{state}` has no default branch")]
+    MissingDefault { state: String },
+    #[error("{kind} `{state}` needs at least {min} {what}, it has {count}")]
+    TooFew { kind: &'static str, state: String, min: usize, what: &'static str, count: usize },
+    #[error("state `{state}` is unreachable from the start")]
+    Unreachable { state: String },
+    #[error("no end state can be reached from state `{state}`")]
+    NoPathToEnd { state: String },
+    #[error("state `{state}` has no way out")]
+    DeadEnd { state: String },
+    #[error("waiting state `{state}` feeds joins `{first}` and `{second}`")]
+    SharedJoinInput { state: String, first: String, second: String },
+    #[error("join input `{state}` is {kind} state; a join consumes waiting states only")]
+    JoinInputNotWaiting { state: String, kind: &'static str },
+    #[error("`{target}` is a join and cannot be entered directly")]
+    EnterJoin { target: String, inputs: Vec<String> },
+    #[error("guard does not parse: {message}")]
+    GuardSyntax { message: String },
+    #[error("guard names undeclared field `{name}`")]
+    GuardUndeclared { name: String, suggestion: Option<String> },
+    #[error("guard mixes types: {message}")]
+    GuardType { message: String },
+    #[error("guard yields {found}, not a boolean")]
+    GuardNotBool { found: String },
+    #[error("`{value}` is not a value of {field}")]
+    GuardEnumValue { field: String, value: String, values: Vec<String> },
+    #[error("`{text}` is not a duration")]
+    BadDuration { text: String },
+    #[error("bad schedule: {message}")]
+    BadSchedule { message: String },
+    #[error("`{text}` is not a UTC offset")]
+    BadTimezone { text: String },
+    #[error("`{text}` is not a rule of {kind}")]
+    BadRule { text: String, kind: &'static str },
+    #[error("sign-off rule needs {k} signers but only {n} are listed")]
+    ImpossibleSignoff { k: u64, n: usize },
+    #[error("join rule needs {k} arrivals but the join has only {n} inputs")]
+    ImpossibleJoin { k: u64, n: usize },
+    #[error("deadline needs exactly one of `after`, `at` and `before`")]
+    DeadlineWhen,
+    #[error("deadline needs exactly one of `escalate` and `action`")]
+    DeadlineThen,
+    #[error("`{field}` is a {found} field, a deadline needs a datetime field")]
+    DeadlineField { field: String, found: &'static str },
+    #[error("reminder {remind} is not shorter than the deadline's {after}")]
+    RemindTooLate { remind: String, after: String },
+    #[error("field `{field}`: {message}")]
+    BadField { field: String, message: String },
+    #[error("workflow `{callee}` has outcome `{outcome}`, which `{state}` does not handle")]
+    UnhandledOutcome { state: String, callee: String, outcome: String },
+    #[error("`{state}` can never enter the state it returns to; `return_to` names `{target}`")]
+    ReturnToLater { state: String, target: String },
+    #[error("deadlock: {detail}")]
+    Deadlock { detail: String },
+    #[error("lack of synchronisation: {detail}")]
+    LackOfSync { detail: String },
+    #[error("livelock: {detail}")]
+    Livelock { detail: String },
+    #[error("the graph is too large to verify: stopped after {explored} combinations of active states")]
+    TooLargeToVerify { explored: usize },
+    #[error("dead step: `{step}` can never happen")]
+    DeadStep { step: String },
+}
+
+impl Problem {
+    /// The stable code of this kind of problem, for documentation and tools.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::Unreadable { .. } => "unreadable",
+            Problem::NotUtf8 { .. } => "not-utf8",
+            Problem::FileTooLarge { .. } => "file-too-large",
+            Problem::YamlSyntax { .. } => "yaml-syntax",
+            Problem::TooDeep { .. } => "yaml-too-deep",
+            Problem::TooManyNodes { .. } => "yaml-too-many-nodes",
+            Problem::DuplicateKey { .. } => "duplicate-key",
+            Problem::MultipleDocuments => "multiple-documents",
+            Problem::Empty => "empty-file",
+            Problem::UnknownKey { .. } => "unknown-key",
+            Problem::UnknownValue { .. } => "unknown-value",
+            Problem::MissingKey { .. } => "missing-key",
+            Problem::WrongType { .. } => "wrong-type",
+            Problem::InvalidId { .. } => "invalid-id",
+            Problem::ReservedName { .. } => "reserved-name",
+            Problem::DuplicateWorkflow { .. } => "duplicate-workflow",
+            Problem::DuplicateEntry { .. } => "duplicate-entry",
+            Problem::Undeclared { what, .. } => match *what {
+                "state" => "undeclared-state",
+                "role" => "undeclared-role",
+                "field" => "undeclared-field",
+                "workflow" => "undeclared-workflow",
+                "action" => "undeclared-action",
+                _ => "undeclared",
+            },
+            Problem::NoKind { .. } | Problem::TwoKinds { .. } => "state-kind",
+            Problem::KeyNotAllowed { .. } | Problem::KeyRequired { .. } => "state-keys",
+            Problem::MissingDefault { .. } => "missing-default",
+            Problem::TooFew { .. } => "too-few",
+            Problem::Unreachable { .. } => "unreachable-state",
+            Problem::NoPathToEnd { .. } => "no-path-to-end",
+            Problem::DeadEnd { .. } => "dead-end",
+            Problem::SharedJoinInput { .. } | Problem::JoinInputNotWaiting { .. } => "join-input",
+            Problem::EnterJoin { .. } => "enter-join",
+            Problem::GuardSyntax { .. } => "guard-syntax",
+            Problem::GuardUndeclared { .. } => "guard-undeclared",
+            Problem::GuardType { .. } | Problem::GuardNotBool { .. } => "guard-type",
+            Problem::GuardEnumValue { .. } => "guard-enum-value",
+            Problem::BadDuration { .. } => "bad-duration",
+            Problem::BadSchedule { .. } => "bad-schedule",
+            Problem::BadTimezone { .. } => "bad-timezone",
+            Problem::BadRule { .. } => "bad-rule",
+            Problem::ImpossibleSignoff { .. } => "impossible-signoff",
+            Problem::ImpossibleJoin { .. } => "impossible-join",
+            Problem::DeadlineWhen | Problem::DeadlineThen => "deadline-shape",
+            Problem::DeadlineField { .. } => "deadline-field",
+            Problem::RemindTooLate { .. } => "remind-too-late",
+            Problem::BadField { .. } => "bad-field",
+            Problem::UnhandledOutcome { .. } => "unhandled-outcome",
+            Problem::ReturnToLater { .. } => "return-to-later",
+            Problem::Deadlock { .. } => "deadlock",
+            Problem::LackOfSync { .. } => "lack-of-synchronisation",
+            Problem::Livelock { .. } => "livelock",
+            Problem::TooLargeToVerify { .. } => "too-large-to-verify",
+            Problem::DeadStep { .. } => "dead-step",
+        }
+    }
+
+    /// What to do about it.
+    #[must_use]
+    pub fn hint(&self) -> Option<String> {
+        let did_you_mean = |s: &Option<String>| s.as_ref().map(|s| format!("did you mean `{s}`?"));
+        Some(match self {
+            Problem::NotUtf8 { .. } => "save the file as UTF-8".into(),
+            Problem::FileTooLarge { .. } => "split the process into sub-workflows called with `call`".into(),
+            Problem::TooDeep { .. } | Problem::TooManyNodes { .. } => {
+                "a workflow file never needs this much nesting or aliasing; write it out plainly".into()
+            }
+            Problem::DuplicateKey { first_line, .. } => {
+                format!("the first one is on line {first_line}; keep one and delete the other")
+            }
+            Problem::MultipleDocuments => "put each workflow in its own file".into(),
+            Problem::Empty => "a workflow needs at least `id`, `title`, `version`, `roles`, `start` and `states`".into(),
+            Problem::UnknownKey { suggestion, expected, .. } | Problem::UnknownValue { suggestion, expected, .. } => {
+                match did_you_mean(suggestion) {
+                    Some(s) => s,
+                    None if expected.is_empty() => return None,
+                    None => format!("expected one of {}", list(expected)),
+                }
+            }
+            Problem::MissingKey { key } => format!("add `{key}:`"),
+            Problem::InvalidId { rule, .. } => (*rule).to_owned(),
+            Problem::ReservedName { .. } => "rename it; guards use this name for something else".into(),
+            Problem::DuplicateWorkflow { other_file, .. } => format!("the other definition is in {other_file}; give one of them another id"),
+            Problem::DuplicateEntry { .. } => "list it once".into(),
+            Problem::Undeclared { what, suggestion, .. } => match did_you_mean(suggestion) {
+                Some(s) => s,
+                None => format!("declare the {what} or correct the name"),
+            },
+            Problem::NoKind { .. } => "give it `actions`, `choice`, `fork`, `join`, `signoff`, `call` or `end`, or make it the input of a join".into(),
+            Problem::TwoKinds { .. } => "split it into two states".into(),
+            Problem::KeyNotAllowed { key, .. } => format!("remove `{key}`"),
+            Problem::KeyRequired { key, .. } => format!("add `{key}:`"),
+            Problem::MissingDefault { .. } => "add `default: STATE`, the state taken when no guard holds".into(),
+            Problem::Unreachable { .. } => "lead a transition to it from a reachable state, or delete it".into(),
+            Problem::NoPathToEnd { .. } => "every state needs a path to an `end` state; add a transition that leads towards one".into(),
+            Problem::DeadEnd { .. } => "add an action, or make it an `end` state".into(),
+            Problem::SharedJoinInput { .. } => "give each join its own waiting states".into(),
+            Problem::JoinInputNotWaiting { .. } => "lead the branch into a waiting state (a state with only a title) and list that in the join".into(),
+            Problem::EnterJoin { inputs, .. } => format!("lead the branch to one of the join's inputs: {}", list(inputs)),
+            Problem::GuardSyntax { .. } => "guards are CEL expressions, e.g. `amount > 10000 && grade == \"A\"`".into(),
+            Problem::GuardUndeclared { suggestion, .. } => match did_you_mean(suggestion) {
+                Some(s) => s,
+                None => "declare it under `fields:`".into(),
+            },
+            Problem::GuardType { .. } | Problem::GuardNotBool { .. } => "compare values of the same type; fields have the types declared under `fields:`".into(),
+            Problem::GuardEnumValue { values, .. } => format!("its values are {}", list(values)),
+            Problem::BadDuration { .. } => "write a duration such as `30m`, `24h`, `2d` or `1h 30m`".into(),
+            Problem::BadSchedule { .. } => "e.g. `every: {weekday: saturday, at: \"09:00\"}` or `every: {day: last, at: \"15:00\"}`".into(),
+            Problem::BadTimezone { .. } => "write an offset such as `+08:00`".into(),
+            Problem::BadRule { kind, .. } => {
+                if *kind == "a sign-off" {
+                    "use `all`, `any`, `in_order` or a number k (at least k)".into()
+                } else {
+                    "use `all`, `any` or a number k (at least k)".into()
+                }
+            }
+            Problem::ImpossibleSignoff { .. } => "lower the rule's count or list more signing roles".into(),
+            Problem::ImpossibleJoin { .. } => "lower the rule's count or add inputs".into(),
+            Problem::DeadlineWhen => "e.g. `after: 24h`, or `at: arrival_time`, or `before: meeting_start` with `by: 2d`".into(),
+            Problem::DeadlineThen => "say what happens when it passes: `escalate: STATE` or `action: ACTION`".into(),
+            Problem::DeadlineField { .. } => "declare the field with `type: datetime`".into(),
+            Problem::RemindTooLate { .. } => "a reminder is sent that long before the deadline, so it must be shorter".into(),
+            Problem::UnhandledOutcome { outcome, .. } => format!("add `{outcome}: STATE` under `outcomes:`"),
+            Problem::ReturnToLater { .. } => "list only states that come before this one".into(),
+            Problem::Deadlock { .. } => "every branch a join waits for must be able to arrive; check the path below".into(),
+            Problem::LackOfSync { .. } => "join the parallel branches before they end, and keep loops from reopening an active state".into(),
+            Problem::Livelock { .. } => "give the cycle an exit towards an end state".into(),
+            Problem::TooLargeToVerify { .. } => "soundness was not checked; split the process into sub-workflows or raise the cap".into(),
+            Problem::DeadStep { .. } => "remove it, or correct the branch that should lead to it".into(),
+            _ => return None,
+        })
+    }
+}
+
+fn list(items: &[String]) -> String {
+    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// A problem at a place in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong.
+    pub problem: Problem,
+    /// The file it is in.
+    pub file: PathBuf,
+    /// Where in the file, when known.
+    pub span: Option<Span>,
+    /// The YAML path of the offending node, when known.
+    pub path: Option<String>,
+    /// Further lines, such as a counterexample path.
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic about a whole file, with no position.
+    #[must_use]
+    pub fn file(problem: Problem, file: &Path) -> Self {
+        Self { severity: Severity::Error, problem, file: file.to_owned(), span: None, path: None, notes: Vec::new() }
+    }
+
+    /// The line and column of the start, if known.
+    #[must_use]
+    pub fn line_column(&self) -> Option<(usize, usize)> {
+        self.span.map(|s| (s.line, s.column))
+    }
+}
+
+/// Which part of a YAML node a problem points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The key that holds the node.
+    Key,
+    /// The node's value.
+    Value,
+    /// Characters `start..end` of the node's text (a place inside a guard expression).
+    Within(usize, usize),
+}
+
+/// Collects problems by YAML path while a document is checked, then places them in the file.
+#[derive(Debug, Default)]
+pub struct Report {
+    items: Vec<(Severity, Problem, YamlPath, Target, Vec<String>)>,
+}
+
+impl Report {
+    /// Record an error at the value of `path`.
+    pub fn error(&mut self, problem: Problem, path: &YamlPath) {
+        self.items.push((Severity::Error, problem, path.clone(), Target::Value, Vec::new()));
+    }
+
+    /// Record an error at the key of `path`.
+    pub fn error_at_key(&mut self, problem: Problem, path: &YamlPath) {
+        self.items.push((Severity::Error, problem, path.clone(), Target::Key, Vec::new()));
+    }
+
+    /// Record a problem with notes.
+    pub fn push(&mut self, severity: Severity, problem: Problem, path: &YamlPath, target: Target, notes: Vec<String>) {
+        self.items.push((severity, problem, path.clone(), target, notes));
+    }
+
+    /// Whether any error (not warning) was recorded.
+    #[must_use]
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|i| i.0 == Severity::Error)
+    }
+
+    /// Place every problem in `file` (whose text is `text`) using its source map, in file order.
+    #[must_use]
+    pub fn locate(self, file: &Path, text: &str, map: &SourceMap) -> Vec<Diagnostic> {
+        let mut out: Vec<Diagnostic> = self
+            .items
+            .into_iter()
+            .map(|(severity, problem, path, target, notes)| {
+                let span = match target {
+                    Target::Key => map.key_span(&path),
+                    Target::Value => map.value_span(&path),
+                    Target::Within(start, end) => within(text, map.value_span(&path), start, end),
+                };
+                Diagnostic {
+                    severity,
+                    problem,
+                    file: file.to_owned(),
+                    span: Some(span),
+                    path: Some(path.to_string()),
+                    notes,
+                }
+            })
+            .collect();
+        out.sort_by_key(|d| d.span.map(|s| s.start));
+        out
+    }
+}
+
+/// Narrow the span of a one-line scalar to characters `start..end` of its content; a scalar
+/// written over several lines, or in a form whose content is not its text, keeps its whole span.
+fn within(text: &str, scalar: Span, start: usize, end: usize) -> Span {
+    let Some(written) = text.get(scalar.start..scalar.end) else { return scalar };
+    if written.contains('\n') || written.contains('\\') || written.starts_with(['|', '>']) {
+        return scalar;
+    }
+    let quote = usize::from(written.starts_with(['"', '\'']));
+    let content = &written[quote..];
+    let byte = |chars: usize| content.char_indices().nth(chars).map_or(content.len(), |(b, _)| b);
+    let (from, to) = (byte(start), byte(end.max(start + 1)));
+    if from >= content.len() {
+        return scalar;
+    }
+    Span {
+        start: scalar.start + quote + from,
+        end: scalar.start + quote + to,
+        line: scalar.line,
+        column: scalar.column + quote + content[..from].chars().count(),
+    }
+}
+
+/// The closest of `candidates` to `name`, if it is close enough to be a likely typo.
+#[must_use]
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(d, _)| *d <= (name.chars().count() / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggest;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(suggest("aprove", ["approve", "reject"]), Some("approve".into()));
+        assert_eq!(suggest("xyz", ["approve", "reject"]), None);
+        assert_eq!(suggest("manger_review", ["manager_review", "draft"]), Some("manager_review".into()));
+    }
+}

@@ -1,0 +1,15 @@
+//! liucheng's engine: workflow definitions (syntax → resolved model), their validation and
+//! analysis, and diagrams. It knows nothing of terminals; the CLI renders what it returns.
+
+pub mod analysis;
+pub mod diagnostic;
+pub mod model;
+pub mod render;
+pub mod resolve;
+pub mod schema;
+pub mod syntax;
+pub mod validate;
+
+pub use diagnostic::{Diagnostic, Problem, Severity};
+pub use model::workflow::Workflow;
+pub use validate::{validate, validate_one, Checked, SourceFile};

@@ -1,0 +1,27 @@
+//! The JSON Schema of the workflow language, generated from the raw structs so that it can never
+//! disagree with what the loader accepts. `schemas/workflow.schema.json` is this, checked in.
+
+use crate::syntax::raw::RawWorkflow;
+
+/// The JSON Schema of a workflow file, pretty-printed with a trailing newline.
+#[must_use]
+pub fn workflow_schema() -> String {
+    let schema = schemars::schema_for!(RawWorkflow);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    /// The checked-in schema is what editors read; it must match the loader's types.
+    #[test]
+    fn checked_in_schema_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/workflow.schema.json");
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == super::workflow_schema(),
+            "schemas/workflow.schema.json is stale: run `cargo run -p liucheng -- schema > schemas/workflow.schema.json`"
+        );
+    }
+}

@@ -1,0 +1,425 @@
+//! The workflow file as written: serde structs that mirror the YAML one-to-one.
+//! They carry no logic; `crate::resolve` turns them into the validated model.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A liucheng workflow definition: roles, typed fields and a graph of states.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "liucheng workflow")]
+pub struct RawWorkflow {
+    /// Identifier used to start instances and to call this workflow from another one: lower-case
+    /// letters, digits and `-`, e.g. `emergency-surgery`.
+    pub id: String,
+    /// Title shown to people, in any language, e.g. `急诊手术 / Emergency surgery`.
+    pub title: String,
+    /// Version of the definition, a whole number from 1; raise it when the process changes.
+    #[schemars(range(min = 1))]
+    pub version: u32,
+    /// What the process is for and where its rules come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Fixed UTC offset used for schedules and dates, e.g. `+08:00`. Default `+00:00`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// The roles that act in this workflow, by id.
+    pub roles: IndexMap<String, RawRole>,
+    /// The typed data fields of an instance, by id.
+    #[serde(default)]
+    pub fields: IndexMap<String, RawField>,
+    /// How an instance starts: who may start it and which state it enters first.
+    pub start: RawStart,
+    /// Who may withdraw or cancel a running instance; without it nobody can.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel: Option<RawCancel>,
+    /// Operations (transfer, delegate, …) forbidden on every human step of this workflow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forbid: Vec<RawOperation>,
+    /// Calendar rules that start instances by themselves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedules: Vec<RawSchedule>,
+    /// The states of the graph, by id. Exactly one kind key per state decides what it is:
+    /// `actions` (a human step), `choice`, `fork`, `join`, `signoff`, `call`, `end`; a state with
+    /// none of them is a waiting state that a `join` consumes.
+    pub states: IndexMap<String, RawState>,
+}
+
+/// A role of the workflow.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRole {
+    /// Title shown to people, e.g. `部门经理 / Department manager`.
+    pub title: String,
+}
+
+/// A typed data field.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawField {
+    /// The field's type.
+    #[serde(rename = "type")]
+    pub kind: RawFieldType,
+    /// Title shown to people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// For `enum`: the allowed values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// For `list`: the type of each element (a scalar type).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<RawFieldType>,
+    /// For `checklist`: the items to confirm, by id, with their titles.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub items: IndexMap<String, String>,
+}
+
+/// The type of a data field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawFieldType {
+    /// Text.
+    String,
+    /// A whole number.
+    Integer,
+    /// A decimal number.
+    Decimal,
+    /// An amount of money (a decimal number; guards see it as a double).
+    Money,
+    /// `true` or `false`.
+    Boolean,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// A date and time, RFC 3339, e.g. `2026-03-01T14:00:00+08:00`.
+    Datetime,
+    /// One of the `values`.
+    Enum,
+    /// A list of elements of type `of`.
+    List,
+    /// A set of `items`, each confirmed `true` or `false`.
+    Checklist,
+}
+
+/// How an instance starts.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStart {
+    /// The first state.
+    pub to: String,
+    /// Roles whose holders may start an instance.
+    pub by: Vec<String>,
+    /// Fields the requester must fill in when starting.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    /// Fields the requester may fill in when starting.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepts: Vec<String>,
+}
+
+/// Who may cancel a running instance.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCancel {
+    /// `requester` (withdrawal by whoever started it) and/or role ids (cancellation by an admin).
+    pub by: Vec<String>,
+}
+
+/// An everyday approval operation on a human step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawOperation {
+    /// 转办: hand the step over to another person.
+    Transfer,
+    /// 委派: have someone work on the step; it comes back to the delegator.
+    Delegate,
+    /// 退回: send the instance back to an earlier step.
+    Return,
+    /// 撤回: take back one's own action before the next person acts.
+    Withdraw,
+    /// 催办: record a reminder to whoever must act.
+    Remind,
+    /// 代理: act as a named stand-in.
+    StandIn,
+}
+
+/// A state of the graph.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawState {
+    /// Title shown to people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// A human step: the actions that may be taken here, by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<IndexMap<String, RawAction>>,
+    /// An automatic exclusive choice: the first branch whose guard holds is taken, else `default`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<Vec<RawBranch>>,
+    /// With `choice`: the state taken when no guard holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Parallel split: every listed state becomes active at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fork: Option<Vec<String>>,
+    /// Join: the waiting states this join consumes; it fires by `rule` and goes `to`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join: Option<Vec<String>>,
+    /// With `join` or `signoff`: `all`, `any`, `in_order` (sign-off only) or a number k (at least k).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RawRule>,
+    /// Multi-party sign-off (会签) on this step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signoff: Option<RawSignoff>,
+    /// Run another workflow as a child instance and continue on its outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<String>,
+    /// With `call`: child fields set from expressions over this instance's data.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub with: IndexMap<String, String>,
+    /// With `call`: the next state for each outcome of the child.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub outcomes: IndexMap<String, String>,
+    /// An end state, with its outcome (e.g. `approved`, `rejected`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    /// The next state (for `join` and `signoff`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// With `signoff`: where a rejection by any signer leads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject: Option<String>,
+    /// A deadline on this state and what happens when it passes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<RawDeadline>,
+    /// Operations (transfer, delegate, …) forbidden on this step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forbid: Vec<RawOperation>,
+    /// The earlier states an operator may return the instance to from here; absent means any
+    /// state the instance has passed through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<Vec<String>>,
+    /// With `signoff`: roles whose holders may add or remove signers (加签/减签).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add_signer_by: Vec<String>,
+}
+
+/// An action of a human step.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAction {
+    /// Title shown to people, e.g. `批准 / Approve`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Roles whose holders may take this action.
+    pub by: Vec<String>,
+    /// The next state.
+    pub to: String,
+    /// A guard (CEL) over the data, `actor` and `requester`; the action is offered only when true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// Fields the actor must fill in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    /// Fields the actor may fill in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepts: Vec<String>,
+    /// Separation of duties: `requester`, or states whose actors may not take this action.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_by: Vec<String>,
+    /// A comment is mandatory (e.g. for a rejection).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub comment_required: bool,
+}
+
+/// A branch of an exclusive choice.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBranch {
+    /// The guard (CEL, boolean) over the instance data.
+    pub when: String,
+    /// The state taken when the guard holds.
+    pub to: String,
+}
+
+/// How many arrivals or signatures complete a join or sign-off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum RawRule {
+    /// `all`, `any` or `in_order`.
+    Named(String),
+    /// At least k.
+    AtLeast(u64),
+}
+
+impl JsonSchema for RawRule {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Rule".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "`all`, `any`, `in_order` (sign-off only), or a whole number k: at least k.",
+            "oneOf": [
+                { "type": "string", "enum": ["all", "any", "in_order"] },
+                { "type": "integer", "minimum": 1 }
+            ]
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RawRule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RawRule;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`all`, `any`, `in_order` or a whole number")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawRule, E> {
+                Ok(RawRule::Named(v.to_owned()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawRule, E> {
+                Ok(RawRule::AtLeast(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawRule, E> {
+                u64::try_from(v).map(RawRule::AtLeast).map_err(|_| E::custom("a rule's count must be at least 1"))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// A multi-party sign-off.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignoff {
+    /// The signing roles, one signer per role (in order, for `rule: in_order`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by: Vec<String>,
+    /// Instead of `by`: every current holder of this role is a signer (e.g. the shareholders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// A checklist field each signer confirms in full when signing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checklist: Option<String>,
+    /// Separation of duties: `requester`, or states whose actors may not sign.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_by: Vec<String>,
+}
+
+/// A deadline on a state.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeadline {
+    /// Due this long after the state is entered, e.g. `24h`, `2d`, `1h 30m`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Due at the time held by this `datetime` field (e.g. an arrival time the customer gave).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// Due some time (`by`) before the time held by this `datetime` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    /// With `before`: how long before, e.g. `2d`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// When it passes, move the step to this state (escalation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalate: Option<String>,
+    /// When it passes, take this action of the state automatically.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Send reminders this long before the deadline, e.g. `[4h, 1h]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remind: Vec<String>,
+}
+
+/// A calendar rule that starts an instance.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    /// Title shown to people, e.g. `周报 / Weekly report`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// When: `{weekday: saturday}`, `{day: 25}`, `{day: last}`, `{weekday: wednesday, week: 4}`
+    /// or `{days: 15, from: 2026-01-05}`; each with an optional `at: "09:00"`.
+    pub every: RawRecurrence,
+    /// The role recorded as the requester of scheduled instances.
+    pub role: String,
+    /// Data of the started instance.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub data: IndexMap<String, serde_json::Value>,
+}
+
+/// A recurrence rule.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecurrence {
+    /// A day of the week, `monday` … `sunday`: weekly, or with `week`, once a month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekday: Option<String>,
+    /// With `weekday`: which one of the month, 1–5 or `last`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub week: Option<RawDayNumber>,
+    /// A day of the month, 1–31 or `last`: monthly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<RawDayNumber>,
+    /// Every this many days, counted from `from`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    /// With `days`: the first date, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Time of day, `HH:MM` (default `00:00`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// A day or week number, or `last`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum RawDayNumber {
+    /// The given number.
+    Number(u64),
+    /// A word; only `last` is valid.
+    Word(String),
+}
+
+impl JsonSchema for RawDayNumber {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DayNumber".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A number from 1, or `last`.",
+            "oneOf": [
+                { "type": "integer", "minimum": 1 },
+                { "type": "string", "enum": ["last"] }
+            ]
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RawDayNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RawDayNumber;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number or `last`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawDayNumber, E> {
+                Ok(RawDayNumber::Word(v.to_owned()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawDayNumber, E> {
+                Ok(RawDayNumber::Number(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawDayNumber, E> {
+                u64::try_from(v).map(RawDayNumber::Number).map_err(|_| E::custom("expected a number from 1"))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
