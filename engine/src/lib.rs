@@ -8,6 +8,8 @@ pub mod render;
 pub mod resolve;
 pub mod schema;
 pub mod syntax;
+#[doc(hidden)]
+pub mod testing;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, Problem, Severity};

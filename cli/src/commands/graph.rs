@@ -9,8 +9,10 @@ use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use crate::files;
 use crate::report::{self, Format};
 
-/// Draw a workflow: states with their titles, roles on actions, guards on branches, forks and
-/// joins as bars, sign-offs, sub-workflow calls, and deadlines as dashed edges.
+/// Draw a workflow as a Mermaid or Graphviz diagram.
+///
+/// States with their titles, roles on actions, guards on branches, forks and joins as bars,
+/// sign-offs, sub-workflow calls, and deadlines as dashed edges.
 ///
 /// The workflow must be valid; otherwise its diagnostics are printed instead.
 ///

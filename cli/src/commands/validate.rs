@@ -10,9 +10,12 @@ use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use crate::files;
 use crate::report::{self, Format};
 
-/// Check workflow files: YAML syntax, unknown keys, names that do not resolve, guards, deadlines,
-/// schedules, sign-off rules, and the soundness of the graph (reachability, a way to an end,
-/// deadlocks, lack of synchronisation, livelocks), each with a counterexample path.
+/// Check workflow files and report every problem at once.
+///
+/// Checks YAML syntax, unknown keys, names that do not resolve, guards, deadlines, schedules,
+/// sign-off rules, and the soundness of the graph (reachability, a way to an end, deadlocks, lack
+/// of synchronisation, livelocks), each problem with its code, file:line:column and a hint, and
+/// unsound graphs with a counterexample path from the start.
 ///
 /// Folders are searched recursively for `*.yaml` and `*.yml`, except scenario files
 /// (`*.test.yaml`) and organisation files (`org.yaml`, `*.org.yaml`). Files are checked together,

@@ -163,7 +163,8 @@ mod tests {
     use super::*;
 
     fn rule(yaml: &str) -> Result<Recurrence, String> {
-        Recurrence::parse(&serde_yaml::from_str(yaml).unwrap())
+        let loaded = crate::syntax::loader::load(std::path::Path::new("rule.yaml"), yaml.as_bytes()).unwrap();
+        Recurrence::parse(&loaded.raw)
     }
 
     fn at(s: &str) -> DateTime<FixedOffset> {

@@ -812,10 +812,26 @@ pub enum Escalation {
     Action(usize),
 }
 
-/// Format a duration as the language writes it, e.g. `1d 2h`.
+/// Format a duration as the language writes it, e.g. `24h`, `3d`, `1h 30m`: whole days from two
+/// days up, hours below that, as people say them.
 #[must_use]
 pub fn format_duration(d: Duration) -> String {
     let mut secs = d.as_secs();
+    if secs % 86_400 != 0 || secs < 2 * 86_400 {
+        let hours = secs / 3_600;
+        secs %= 3_600;
+        let mut parts = Vec::new();
+        if hours > 0 {
+            parts.push(format!("{hours}h"));
+        }
+        if secs >= 60 {
+            parts.push(format!("{}m", secs / 60));
+        }
+        if secs % 60 > 0 || parts.is_empty() {
+            parts.push(format!("{}s", secs % 60));
+        }
+        return parts.join(" ");
+    }
     let mut parts = Vec::new();
     for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
         if secs >= size {
@@ -827,5 +843,21 @@ pub fn format_duration(d: Duration) -> String {
         "0s".into()
     } else {
         parts.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        let f = |s: u64| format_duration(Duration::from_secs(s));
+        assert_eq!(f(86_400), "24h");
+        assert_eq!(f(3 * 86_400), "3d");
+        assert_eq!(f(5_400), "1h 30m");
+        assert_eq!(f(45), "45s");
+        assert_eq!(f(2 * 86_400 + 3_600), "49h");
     }
 }

@@ -172,7 +172,13 @@ pub fn diagram(workflow: &Workflow) -> Diagram {
                 (ArcKind::Signed, _) => ("signed".into(), EdgeStyle::Normal),
                 (ArcKind::Rejected, _) => ("rejected".into(), EdgeStyle::Normal),
                 (ArcKind::Outcome(o), StateKind::Call(c)) => (c.outcomes()[o].0.clone(), EdgeStyle::Normal),
-                (ArcKind::Escalation, _) => ("⏱ deadline passed".into(), EdgeStyle::Deadline),
+                (ArcKind::Escalation, _) => {
+                    let due = match state.deadline().map(crate::model::workflow::Deadline::due) {
+                        Some(Due::After(t)) => format!("⏱ after {}", format_duration(*t)),
+                        _ => "⏱ deadline passed".to_owned(),
+                    };
+                    (due, EdgeStyle::Deadline)
+                }
                 _ => (String::new(), EdgeStyle::Normal),
             };
             edges.push(Edge {

@@ -19,7 +19,7 @@ pub fn to_mermaid(diagram: &Diagram) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "---\ntitle: {}\n---\nflowchart TD", escape(&diagram.title));
     for node in &diagram.nodes {
-        let label = escape(&node.lines.join("<br/>"));
+        let label = node.lines.iter().map(|l| escape(l)).collect::<Vec<_>>().join("<br/>");
         let text = match node.shape {
             Shape::Start => "((start))".to_owned(),
             Shape::Task => format!("[\"{label}\"]"),

@@ -1,12 +1,12 @@
-//! Reads a workflow file into its raw structs: the one module that touches the YAML crates.
+//! Reads a workflow file into its raw structs: the one module that drives the YAML parser.
 //! Hostile input (huge, deep, aliased, non-UTF-8, duplicated keys) ends in a diagnostic, never a hang.
 
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
-use serde_yaml::Value;
 
 use crate::diagnostic::{suggest, Diagnostic, Problem, Report, Severity};
+use crate::syntax::de::from_node;
 use crate::syntax::source_map::{MapError, PathSegment, SourceMap, Span, YamlPath, MAX_DEPTH, MAX_NODES};
 
 /// Workflow files larger than this are refused before parsing.
@@ -52,16 +52,7 @@ pub fn load<T: DeserializeOwned>(file: &Path, bytes: &[u8]) -> Result<Loaded<T>,
         Ok(map) => map,
         Err(e) => return Err(vec![map_error(e, file)]),
     };
-    let value: Value = match serde_yaml::from_str(&text) {
-        Ok(v) => v,
-        Err(e) => {
-            let mut d = Diagnostic::file(Problem::YamlSyntax { message: strip_location(&e.to_string()) }, file);
-            d.span =
-                e.location().map(|l| Span { start: l.index(), end: l.index(), line: l.line(), column: l.column() });
-            return Err(vec![d]);
-        }
-    };
-    match deserialize_collecting::<T>(value) {
+    match deserialize_collecting::<T>(&map) {
         Ok(raw) => Ok(Loaded { text, map, raw }),
         Err(report) => Err(report.locate(file, &text, &map)),
     }
@@ -83,29 +74,28 @@ fn map_error(e: MapError, file: &Path) -> Diagnostic {
     d
 }
 
-fn strip_location(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
-}
-
 /// Deserialize, and on each failure record it, cut the offending part out and try again, so that
 /// one run reports every unknown key and one problem per state, role, field or schedule.
-fn deserialize_collecting<T: DeserializeOwned>(mut value: Value) -> Result<T, Report> {
+fn deserialize_collecting<T: DeserializeOwned>(map: &SourceMap) -> Result<T, Report> {
+    let first = match from_node::<T>(map.root()) {
+        Ok(raw) => return Ok(raw),
+        Err(e) => e,
+    };
+    // Only a file with problems pays for a working copy to cut them out of.
+    let mut work = map.clone();
+    let mut pending = Some(first);
     let mut report = Report::default();
     // Sequence items cut so far, numbered as they were when cut, to name later items by their
     // position in the file.
     let mut cut_items: Vec<YamlPath> = Vec::new();
     for _ in 0..MAX_STRUCTURAL_PROBLEMS {
-        let error = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
-            Ok(raw) if !report.has_errors() => return Ok(raw),
+        let error = match pending.take().map_or_else(|| from_node::<T>(work.root()), Err) {
             Ok(_) => return Err(report),
             Err(e) => e,
         };
-        let current = to_yaml_path(error.path());
+        let current = error.path();
         let path = in_file(&current, &cut_items);
-        let message = error.inner().to_string();
+        let message = error.message.clone();
         let cut = match classify(&message) {
             Classified::UnknownKey { key, expected } => {
                 let parent = |p: &YamlPath| {
@@ -134,7 +124,7 @@ fn deserialize_collecting<T: DeserializeOwned>(mut value: Value) -> Result<T, Re
                 item_of(&current)
             }
         };
-        if cut.0.is_empty() || !remove(&mut value, &cut.0) {
+        if cut.0.is_empty() || !work.remove(&cut) {
             return Err(report);
         }
         if matches!(cut.0.last(), Some(PathSegment::Index(_))) {
@@ -212,43 +202,4 @@ fn in_file(path: &YamlPath, cut_items: &[YamlPath]) -> YamlPath {
         }
     }
     YamlPath(segments)
-}
-
-fn to_yaml_path(path: &serde_path_to_error::Path) -> YamlPath {
-    use serde_path_to_error::Segment;
-    YamlPath(
-        path.iter()
-            .filter_map(|s| match s {
-                Segment::Map { key } => Some(PathSegment::Key(key.clone())),
-                Segment::Seq { index } => Some(PathSegment::Index(*index)),
-                Segment::Enum { .. } | Segment::Unknown => None,
-            })
-            .collect(),
-    )
-}
-
-fn remove(value: &mut Value, path: &[PathSegment]) -> bool {
-    let Some((last, parents)) = path.split_last() else { return false };
-    let mut node = value;
-    for segment in parents {
-        node = match (node, segment) {
-            (Value::Mapping(m), PathSegment::Key(k)) => match m.get_mut(k.as_str()) {
-                Some(v) => v,
-                None => return false,
-            },
-            (Value::Sequence(s), PathSegment::Index(i)) => match s.get_mut(*i) {
-                Some(v) => v,
-                None => return false,
-            },
-            _ => return false,
-        };
-    }
-    match (node, last) {
-        (Value::Mapping(m), PathSegment::Key(k)) => m.remove(k.as_str()).is_some(),
-        (Value::Sequence(s), PathSegment::Index(i)) if *i < s.len() => {
-            s.remove(*i);
-            true
-        }
-        _ => false,
-    }
 }

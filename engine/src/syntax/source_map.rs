@@ -1,5 +1,7 @@
-//! Where every key and value of a YAML document sits in its file, read from the parser's events.
-//! Diagnostics name a YAML path; this map turns the path into a line, a column and a byte range.
+//! A YAML document as a tree whose every key and value knows where it sits in its file, built
+//! from the parser's events. `de.rs` deserializes it; diagnostics turn YAML paths into positions.
+
+use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScanError, Span as ParserSpan};
 
@@ -75,24 +77,28 @@ impl std::fmt::Display for YamlPath {
     }
 }
 
-#[derive(Debug)]
-enum NodeKind {
+#[derive(Debug, Clone)]
+pub(crate) enum NodeKind {
     Map(Vec<Entry>),
     Seq(Vec<Node>),
-    Scalar,
+    /// A scalar's text; `plain` when written unquoted, so that `true`, `12` and `~` are typed.
+    Scalar {
+        text: String,
+        plain: bool,
+    },
 }
 
-#[derive(Debug)]
-struct Entry {
-    key: String,
-    key_span: Span,
-    value: Node,
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) key: String,
+    pub(crate) key_span: Span,
+    pub(crate) value: Node,
 }
 
-#[derive(Debug)]
-struct Node {
-    span: Span,
-    kind: NodeKind,
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub(crate) span: Span,
+    pub(crate) kind: NodeKind,
 }
 
 /// Limits that keep hostile input from costing unbounded time or memory.
@@ -101,7 +107,7 @@ pub(crate) const MAX_NODES: usize = 2_000_000;
 
 /// Why a document could not be mapped.
 #[derive(Debug, Clone)]
-pub(crate) enum MapError {
+pub enum MapError {
     Syntax { message: String, at: Span },
     TooDeep { at: Span },
     TooLarge { at: Span },
@@ -111,7 +117,7 @@ pub(crate) enum MapError {
 }
 
 /// The positions of every node of one YAML document.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceMap {
     root: Node,
 }
@@ -134,6 +140,41 @@ impl SourceMap {
     #[must_use]
     pub fn contains(&self, path: &YamlPath) -> bool {
         self.walk(path).2
+    }
+
+    pub(crate) fn root(&self) -> &Node {
+        &self.root
+    }
+
+    /// Cut the node at `path` out of the tree (a mapping entry or a sequence item).
+    pub(crate) fn remove(&mut self, path: &YamlPath) -> bool {
+        let Some((last, parents)) = path.0.split_last() else { return false };
+        let mut node = &mut self.root;
+        for segment in parents {
+            let next = match (&mut node.kind, segment) {
+                (NodeKind::Map(entries), PathSegment::Key(k)) => {
+                    entries.iter_mut().find(|e| &e.key == k).map(|e| &mut e.value)
+                }
+                (NodeKind::Seq(items), PathSegment::Index(i)) => items.get_mut(*i),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return false,
+            }
+        }
+        match (&mut node.kind, last) {
+            (NodeKind::Map(entries), PathSegment::Key(k)) => {
+                let before = entries.len();
+                entries.retain(|e| &e.key != k);
+                entries.len() < before
+            }
+            (NodeKind::Seq(items), PathSegment::Index(i)) if *i < items.len() => {
+                items.remove(*i);
+                true
+            }
+            _ => false,
+        }
     }
 
     fn walk(&self, path: &YamlPath) -> (Span, Span, bool) {
@@ -160,10 +201,16 @@ impl SourceMap {
 
     /// Read the positions of a document, rejecting duplicate keys, deep nesting, alias bombs and
     /// more than one document.
-    pub(crate) fn read(text: &str) -> Result<Self, MapError> {
+    pub fn read(text: &str) -> Result<Self, MapError> {
         let offsets = CharOffsets::new(text);
-        let mut builder =
-            Builder { offsets: &offsets, stack: Vec::new(), root: None, nodes: 0, anchors: Vec::new(), documents: 0 };
+        let mut builder = Builder {
+            offsets: &offsets,
+            stack: Vec::new(),
+            root: None,
+            nodes: 0,
+            anchors: HashMap::new(),
+            documents: 0,
+        };
         let mut parser = Parser::new_from_str(text);
         while let Some(next) = parser.next_event() {
             let (event, span) = next.map_err(|e| syntax_error(&e, &offsets))?;
@@ -179,22 +226,36 @@ fn syntax_error(e: &ScanError, offsets: &CharOffsets) -> MapError {
     MapError::Syntax { message: e.info().to_owned(), at }
 }
 
-/// Converts the parser's character indices into byte offsets.
+/// Converts the parser's character indices into byte offsets. Events arrive mostly in file
+/// order, so a cursor that moves forward from the last answer makes this linear overall.
 struct CharOffsets<'t> {
     text: &'t str,
     ascii: bool,
+    cursor: std::cell::Cell<(usize, usize)>,
 }
 
 impl<'t> CharOffsets<'t> {
     fn new(text: &'t str) -> Self {
-        Self { text, ascii: text.is_ascii() }
+        Self { text, ascii: text.is_ascii(), cursor: std::cell::Cell::new((0, 0)) }
     }
 
     fn byte(&self, char_index: usize) -> usize {
         if self.ascii {
             return char_index.min(self.text.len());
         }
-        self.text.char_indices().nth(char_index).map_or(self.text.len(), |(b, _)| b)
+        let (mut chars, mut bytes) = self.cursor.get();
+        if char_index < chars {
+            (chars, bytes) = (0, 0);
+        }
+        for c in self.text[bytes..].chars() {
+            if chars == char_index {
+                break;
+            }
+            chars += 1;
+            bytes += c.len_utf8();
+        }
+        self.cursor.set((chars, bytes));
+        bytes
     }
 
     fn point(&self, index: usize, line: usize, col: usize) -> Span {
@@ -210,7 +271,7 @@ impl<'t> CharOffsets<'t> {
 }
 
 enum Body {
-    Map { entries: Vec<Entry>, pending_key: Option<(String, Span)> },
+    Map { entries: Vec<Entry>, pending_key: Option<(String, Span)>, keys: HashMap<String, usize> },
     Seq { items: Vec<Node> },
 }
 
@@ -227,8 +288,9 @@ struct Builder<'o, 't> {
     stack: Vec<Frame>,
     root: Option<Node>,
     nodes: usize,
-    /// Expanded node count of each anchor, so aliases cannot multiply the document unboundedly.
-    anchors: Vec<(usize, usize)>,
+    /// Each anchored node with its expanded node count, so aliases cannot multiply the document
+    /// unboundedly.
+    anchors: HashMap<usize, (Node, usize)>,
     documents: usize,
 }
 
@@ -243,21 +305,30 @@ impl Builder<'_, '_> {
                 }
             }
             Event::MappingStart(anchor, _) => {
-                self.open(Body::Map { entries: Vec::new(), pending_key: None }, at, anchor)?;
+                self.open(Body::Map { entries: Vec::new(), pending_key: None, keys: HashMap::new() }, at, anchor)?;
             }
             Event::SequenceStart(anchor, _) => self.open(Body::Seq { items: Vec::new() }, at, anchor)?,
             Event::MappingEnd | Event::SequenceEnd => self.close(at)?,
-            Event::Scalar(value, _, anchor, _) => {
+            Event::Scalar(value, style, anchor, _) => {
                 self.count(1, at)?;
+                let node = Node {
+                    span: at,
+                    kind: NodeKind::Scalar {
+                        text: value.into_owned(),
+                        plain: style == saphyr_parser::ScalarStyle::Plain,
+                    },
+                };
                 if anchor > 0 {
-                    self.anchors.push((anchor, 1));
+                    self.anchors.insert(anchor, (node.clone(), 1));
                 }
-                self.push(value.into_owned(), Node { span: at, kind: NodeKind::Scalar })?;
+                self.push(node)?;
             }
             Event::Alias(anchor) => {
-                let size = self.anchors.iter().rev().find(|(a, _)| *a == anchor).map_or(1, |(_, s)| *s);
+                let Some((node, size)) = self.anchors.get(&anchor).cloned() else {
+                    return Err(MapError::Syntax { message: "alias to an unknown anchor".into(), at });
+                };
                 self.count(size, at)?;
-                self.push("*alias".to_owned(), Node { span: at, kind: NodeKind::Scalar })?;
+                self.push(Node { span: at, ..node })?;
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
@@ -284,18 +355,19 @@ impl Builder<'_, '_> {
     fn close(&mut self, at: Span) -> Result<(), MapError> {
         let Some(frame) = self.stack.pop() else { return Ok(()) };
         let span = Span { end: frame.span.end.max(at.end), ..frame.span };
-        if frame.anchor > 0 {
-            // An alias to this node later costs as many nodes as the node holds.
-            self.anchors.push((frame.anchor, self.nodes - frame.opened_at + 1));
-        }
         let kind = match frame.body {
             Body::Map { entries, .. } => NodeKind::Map(entries),
             Body::Seq { items } => NodeKind::Seq(items),
         };
-        self.push(String::new(), Node { span, kind })
+        let node = Node { span, kind };
+        if frame.anchor > 0 {
+            // An alias to this node later costs as many nodes as the node holds.
+            self.anchors.insert(frame.anchor, (node.clone(), self.nodes - frame.opened_at + 1));
+        }
+        self.push(node)
     }
 
-    fn push(&mut self, scalar: String, node: Node) -> Result<(), MapError> {
+    fn push(&mut self, node: Node) -> Result<(), MapError> {
         match self.stack.last_mut() {
             None => {
                 self.root = Some(node);
@@ -305,19 +377,21 @@ impl Builder<'_, '_> {
                 items.push(node);
                 Ok(())
             }
-            Some(Frame { body: Body::Map { entries, pending_key }, .. }) => match pending_key.take() {
+            Some(Frame { body: Body::Map { entries, pending_key, keys }, .. }) => match pending_key.take() {
                 None => {
                     let key = match node.kind {
-                        NodeKind::Scalar => scalar,
+                        NodeKind::Scalar { text, .. } => text,
                         _ => "(complex key)".to_owned(),
                     };
-                    if let Some(first) = entries.iter().find(|e| e.key == key) {
-                        return Err(MapError::DuplicateKey { key, first: first.key_span, again: node.span });
+                    if let Some(&first) = keys.get(&key) {
+                        let first = entries.get(first).map_or(node.span, |e: &Entry| e.key_span);
+                        return Err(MapError::DuplicateKey { key, first, again: node.span });
                     }
                     *pending_key = Some((key, node.span));
                     Ok(())
                 }
                 Some((key, key_span)) => {
+                    keys.insert(key.clone(), entries.len());
                     entries.push(Entry { key, key_span, value: node });
                     Ok(())
                 }
