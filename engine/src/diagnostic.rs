@@ -82,11 +82,11 @@ pub enum Problem {
     JoinInputNotWaiting { state: String, kind: &'static str },
     #[error("`{target}` is a join and cannot be entered directly")]
     EnterJoin { target: String, inputs: Vec<String> },
-    #[error("guard does not parse: {message}")]
+    #[error("expression does not parse: {message}")]
     GuardSyntax { message: String },
-    #[error("guard names undeclared field `{name}`")]
+    #[error("expression names undeclared field `{name}`")]
     GuardUndeclared { name: String, suggestion: Option<String> },
-    #[error("guard mixes types: {message}")]
+    #[error("expression mixes types: {message}")]
     GuardType { message: String },
     #[error("guard yields {found}, not a boolean")]
     GuardNotBool { found: String },
@@ -108,12 +108,18 @@ pub enum Problem {
     DeadlineWhen,
     #[error("deadline needs exactly one of `escalate` and `action`")]
     DeadlineThen,
+    #[error("`by` goes with `before`")]
+    DeadlineBy,
+    #[error("the workflow has no `end` state")]
+    NoEnd,
     #[error("`{field}` is a {found} field, a deadline needs a datetime field")]
     DeadlineField { field: String, found: &'static str },
     #[error("reminder {remind} is not shorter than the deadline's {after}")]
     RemindTooLate { remind: String, after: String },
     #[error("field `{field}`: {message}")]
     BadField { field: String, message: String },
+    #[error("value of `{field}`: {message}")]
+    BadValue { field: String, message: String },
     #[error("workflow `{callee}` has outcome `{outcome}`, which `{state}` does not handle")]
     UnhandledOutcome { state: String, callee: String, outcome: String },
     #[error("`{state}` can never enter the state it returns to; `return_to` names `{target}`")]
@@ -126,7 +132,7 @@ pub enum Problem {
     Livelock { detail: String },
     #[error("the graph is too large to verify: stopped after {explored} combinations of active states")]
     TooLargeToVerify { explored: usize },
-    #[error("dead step: `{step}` can never happen")]
+    #[error("dead step: {step} can never happen")]
     DeadStep { step: String },
 }
 
@@ -158,6 +164,7 @@ impl Problem {
                 "field" => "undeclared-field",
                 "workflow" => "undeclared-workflow",
                 "action" => "undeclared-action",
+                "outcome" => "undeclared-outcome",
                 _ => "undeclared",
             },
             Problem::NoKind { .. } | Problem::TwoKinds { .. } => "state-kind",
@@ -179,10 +186,12 @@ impl Problem {
             Problem::BadRule { .. } => "bad-rule",
             Problem::ImpossibleSignoff { .. } => "impossible-signoff",
             Problem::ImpossibleJoin { .. } => "impossible-join",
-            Problem::DeadlineWhen | Problem::DeadlineThen => "deadline-shape",
+            Problem::DeadlineWhen | Problem::DeadlineThen | Problem::DeadlineBy => "deadline-shape",
+            Problem::NoEnd => "no-end",
             Problem::DeadlineField { .. } => "deadline-field",
             Problem::RemindTooLate { .. } => "remind-too-late",
             Problem::BadField { .. } => "bad-field",
+            Problem::BadValue { .. } => "bad-value",
             Problem::UnhandledOutcome { .. } => "unhandled-outcome",
             Problem::ReturnToLater { .. } => "return-to-later",
             Problem::Deadlock { .. } => "deadlock",
@@ -217,12 +226,23 @@ impl Problem {
             }
             Problem::MissingKey { key } => format!("add `{key}:`"),
             Problem::InvalidId { rule, .. } => (*rule).to_owned(),
-            Problem::ReservedName { .. } => "rename it; guards use this name for something else".into(),
+            Problem::ReservedName { what, name } => {
+                if *name == "requester" && *what != "field" {
+                    "`requester` means whoever started the instance (in `not_by` and `cancel.by`); rename it".into()
+                } else {
+                    "rename it; expressions use this name for something else".into()
+                }
+            }
             Problem::DuplicateWorkflow { other_file, .. } => format!("the other definition is in {other_file}; give one of them another id"),
             Problem::DuplicateEntry { .. } => "list it once".into(),
             Problem::Undeclared { what, suggestion, .. } => match did_you_mean(suggestion) {
                 Some(s) => s,
-                None => format!("declare the {what} or correct the name"),
+                None => match *what {
+                    "workflow" => "validate the called workflow's file together with this one, e.g. `liucheng validate workflows/`".into(),
+                    "action" => "name one of this state's actions (a sign-off or call has none: use `escalate`)".into(),
+                    "outcome" => "name an outcome of the called workflow's end states".into(),
+                    _ => format!("declare the {what} or correct the name"),
+                },
             },
             Problem::NoKind { .. } => "give it `actions`, `choice`, `fork`, `join`, `signoff`, `call` or `end`, or make it the input of a join".into(),
             Problem::TwoKinds { .. } => "split it into two states".into(),
@@ -235,12 +255,16 @@ impl Problem {
             Problem::SharedJoinInput { .. } => "give each join its own waiting states".into(),
             Problem::JoinInputNotWaiting { .. } => "lead the branch into a waiting state (a state with only a title) and list that in the join".into(),
             Problem::EnterJoin { inputs, .. } => format!("lead the branch to one of the join's inputs: {}", list(inputs)),
+            Problem::GuardSyntax { message } if message.contains('=') || message.contains("mismatched input") => {
+                "compare with `==`, combine with `&&` and `||`, and quote text with \"…\"".into()
+            }
             Problem::GuardSyntax { .. } => "guards are CEL expressions, e.g. `amount > 10000 && grade == \"A\"`".into(),
             Problem::GuardUndeclared { suggestion, .. } => match did_you_mean(suggestion) {
                 Some(s) => s,
                 None => "declare it under `fields:`".into(),
             },
-            Problem::GuardType { .. } | Problem::GuardNotBool { .. } => "compare values of the same type; fields have the types declared under `fields:`".into(),
+            Problem::GuardType { .. } => "compare values of the same type; fields have the types declared under `fields:`".into(),
+            Problem::GuardNotBool { .. } => "a guard must be true or false, e.g. `amount > 0`".into(),
             Problem::GuardEnumValue { values, .. } => format!("its values are {}", list(values)),
             Problem::BadDuration { .. } => "write a duration such as `30m`, `24h`, `2d` or `1h 30m`".into(),
             Problem::BadSchedule { .. } => "e.g. `every: {weekday: saturday, at: \"09:00\"}` or `every: {day: last, at: \"15:00\"}`".into(),
@@ -256,14 +280,26 @@ impl Problem {
             Problem::ImpossibleJoin { .. } => "lower the rule's count or add inputs".into(),
             Problem::DeadlineWhen => "e.g. `after: 24h`, or `at: arrival_time`, or `before: meeting_start` with `by: 2d`".into(),
             Problem::DeadlineThen => "say what happens when it passes: `escalate: STATE` or `action: ACTION`".into(),
+            Problem::DeadlineBy => "`before: FIELD` with `by: 2d` falls due two days before the time in FIELD; with `after` or `at`, remove `by`".into(),
+            Problem::NoEnd => "add a state such as `approved: {end: approved}` and lead the last step to it".into(),
             Problem::DeadlineField { .. } => "declare the field with `type: datetime`".into(),
             Problem::RemindTooLate { .. } => "a reminder is sent that long before the deadline, so it must be shorter".into(),
             Problem::UnhandledOutcome { outcome, .. } => format!("add `{outcome}: STATE` under `outcomes:`"),
             Problem::ReturnToLater { .. } => "list only states that come before this one".into(),
-            Problem::Deadlock { .. } => "every branch a join waits for must be able to arrive; check the path below".into(),
+            Problem::Deadlock { .. } => "every branch a join waits for must be able to arrive; follow the counterexample to see why one cannot".into(),
             Problem::LackOfSync { .. } => "join the parallel branches before they end, and keep loops from reopening an active state".into(),
             Problem::Livelock { .. } => "give the cycle an exit towards an end state".into(),
-            Problem::TooLargeToVerify { .. } => "soundness was not checked; split the process into sub-workflows or raise the cap".into(),
+            Problem::TooLargeToVerify { .. } => {
+                "the parallel parts were not fully explored (anything reported above is real); raise `--max-states` or split the process into sub-workflows".into()
+            }
+            Problem::TooFew { kind, .. } => match *kind {
+                "fork" => "a fork needs two or more branches; with one, lead to that state directly".into(),
+                _ => "a join needs two or more inputs; with one, lead the branch on directly".into(),
+            },
+            Problem::YamlSyntax { .. } => "check the indentation, quotes and brackets on this line and the lines before it".into(),
+            Problem::WrongType { message } if message.contains("expected a string") || message.contains("expected a list") => {
+                "see docs/language.md, or let an editor check the file against schemas/workflow.schema.json".into()
+            }
             Problem::DeadStep { .. } => "remove it, or correct the branch that should lead to it".into(),
             _ => return None,
         })
@@ -356,6 +392,7 @@ impl Report {
                     Target::Value => map.value_span(&path),
                     Target::Within(start, end) => within(text, map.value_span(&path), start, end),
                 };
+                let span = first_line(text, span);
                 Diagnostic {
                     severity,
                     problem,
@@ -371,11 +408,20 @@ impl Report {
     }
 }
 
+/// A mark over a block mapping would run down to the next key; people need only its first line.
+fn first_line(text: &str, span: Span) -> Span {
+    let Some(marked) = text.get(span.start..span.end) else { return span };
+    match marked.find('\n') {
+        Some(i) => Span { end: span.start + marked[..i].trim_end().len().max(1).min(marked.len()), ..span },
+        None => span,
+    }
+}
+
 /// Narrow the span of a one-line scalar to characters `start..end` of its content; a scalar
 /// written over several lines, or in a form whose content is not its text, keeps its whole span.
 fn within(text: &str, scalar: Span, start: usize, end: usize) -> Span {
     let Some(written) = text.get(scalar.start..scalar.end) else { return scalar };
-    if written.contains('\n') || written.contains('\\') || written.starts_with(['|', '>']) {
+    if written.contains('\n') || written.contains('\\') || written.contains("''") || written.starts_with(['|', '>']) {
         return scalar;
     }
     let quote = usize::from(written.starts_with(['"', '\'']));

@@ -65,8 +65,7 @@ pub fn check(workflow: &Workflow, report: &mut Report) -> bool {
         report_trapped(workflow, &graph, &reachable, &to_end, report);
     }
     if ends.is_empty() {
-        let problem = Problem::WrongType { message: "the workflow has no `end` state".into() };
-        report.error_at_key(problem, &YamlPath::at(&["states"]));
+        report.error_at_key(Problem::NoEnd, &YamlPath::at(&["states"]));
         ok = false;
     }
     for (i, state) in workflow.states().iter().enumerate() {

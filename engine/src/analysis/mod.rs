@@ -30,10 +30,10 @@ pub fn analyse(workflow: &Workflow, options: &Options, report: &mut Report) {
     if !graph::check(workflow, report) {
         return;
     }
-    let net = net::compile(workflow);
+    let (net, owners) = net::compile_with_owners(workflow);
     let findings = soundness::check(&net, &Limits { max_markings: options.max_markings });
     for finding in findings {
-        report_finding(workflow, &net, &finding, options, report);
+        report_finding(workflow, &net, &owners, &finding, options, report);
     }
 }
 
@@ -47,7 +47,14 @@ fn path_notes(net: &Net, path: &[usize]) -> Vec<String> {
     notes
 }
 
-fn report_finding(workflow: &Workflow, net: &Net, finding: &Finding, options: &Options, report: &mut Report) {
+fn report_finding(
+    workflow: &Workflow,
+    net: &Net,
+    owners: &[usize],
+    finding: &Finding,
+    options: &Options,
+    report: &mut Report,
+) {
     match finding {
         Finding::Deadlock { marking, path } => {
             let (detail, at) = deadlock_detail(workflow, net, marking);
@@ -90,7 +97,7 @@ fn report_finding(workflow: &Workflow, net: &Net, finding: &Finding, options: &O
         Finding::DeadTransition { transition } => {
             let severity = if options.dead_steps_are_errors { Severity::Error } else { Severity::Warning };
             let t = &net.transitions[*transition];
-            let at = t.inputs.first().copied().unwrap_or(net.initial);
+            let at = owners.get(*transition).copied().unwrap_or(net.initial);
             report.push(
                 severity,
                 Problem::DeadStep { step: t.label.clone() },

@@ -7,6 +7,14 @@ use crate::model::workflow::{ArcKind, StateKind, Workflow};
 /// The net of a workflow. Data is abstracted away: every guarded branch may be taken.
 #[must_use]
 pub fn compile(workflow: &Workflow) -> Net {
+    compile_with_owners(workflow).0
+}
+
+/// The net, and for each transition the state it belongs to (a join's transition belongs to the
+/// join, not to its inputs), to place findings about transitions.
+#[must_use]
+pub fn compile_with_owners(workflow: &Workflow) -> (Net, Vec<usize>) {
+    let mut owners = Vec::new();
     let name = |i: usize| format!("`{}`", workflow.states()[i].name());
     let mut net = Net {
         places: workflow.states().iter().map(|s| s.name().to_owned()).collect(),
@@ -15,6 +23,7 @@ pub fn compile(workflow: &Workflow) -> Net {
         finals: workflow.states().iter().enumerate().filter(|(_, s)| s.is_end()).map(|(i, _)| i).collect(),
     };
     for (i, state) in workflow.states().iter().enumerate() {
+        let before = net.transitions.len();
         match state.kind() {
             StateKind::Fork { to } => net.transitions.push(Transition {
                 label: format!(
@@ -52,8 +61,9 @@ pub fn compile(workflow: &Workflow) -> Net {
                 }
             }
         }
+        owners.resize(owners.len() + net.transitions.len() - before, i);
     }
-    net
+    (net, owners)
 }
 
 fn rule_label(rule: crate::model::workflow::JoinRule, n: usize) -> String {

@@ -3,4 +3,5 @@
 
 pub mod expr;
 pub mod schedule;
+pub mod value;
 pub mod workflow;

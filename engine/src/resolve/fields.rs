@@ -22,13 +22,13 @@ pub(crate) fn fields(raw: &RawWorkflow, report: &mut Report) -> Vec<Field> {
             };
             let type_name = field_type_name(f.kind);
             if f.kind != RawFieldType::Enum && !f.values.is_empty() {
-                bad("values", format!("`values` belongs to enum fields, this one is a {type_name}"));
+                bad("values", format!("`values` belongs to enum fields, this one is {}", article(type_name)));
             }
             if f.kind != RawFieldType::List && f.of.is_some() {
-                bad("of", format!("`of` belongs to list fields, this one is a {type_name}"));
+                bad("of", format!("`of` belongs to list fields, this one is {}", article(type_name)));
             }
             if f.kind != RawFieldType::Checklist && !f.items.is_empty() {
-                bad("items", format!("`items` belongs to checklist fields, this one is a {type_name}"));
+                bad("items", format!("`items` belongs to checklist fields, this one is {}", article(type_name)));
             }
             let kind = match f.kind {
                 RawFieldType::Enum => {
@@ -79,6 +79,11 @@ fn scalar(kind: RawFieldType) -> FieldType {
         RawFieldType::Datetime => FieldType::Datetime,
         _ => FieldType::String,
     }
+}
+
+fn article(type_name: &str) -> String {
+    let an = type_name.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {type_name}", if an { "an" } else { "a" })
 }
 
 fn field_type_name(kind: RawFieldType) -> &'static str {

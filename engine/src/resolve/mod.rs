@@ -61,6 +61,10 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
     let fields = fields::fields(raw, report);
     let variables: Vec<Variable> = fields::variables(&fields);
 
+    if raw.states.get(&raw.start.to).is_some_and(|s| s.join.is_some()) {
+        let inputs = raw.states[&raw.start.to].join.clone().unwrap_or_default();
+        report.error(Problem::EnterJoin { target: raw.start.to.clone(), inputs }, &root.at_key(&["start", "to"]));
+    }
     let start = Start {
         to: names.state(&raw.start.to, &root.at_key(&["start", "to"]), report).unwrap_or_default_id(),
         by: names.roles(&raw.start.by, &root.at_key(&["start", "by"]), report),
@@ -87,8 +91,16 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
                 .map_err(|message| report.error(Problem::BadSchedule { message }, &path.key("every")))
                 .ok();
             let role = names.role(&s.role, &path.key("role"), report);
-            for key in s.data.keys() {
-                names.field(key, &path.at_key(&["data", key]), report);
+            for (key, value) in &s.data {
+                let at = path.at_key(&["data", key]);
+                match names.find_field(key) {
+                    Some(id) => {
+                        if let Err(message) = crate::model::value::check_value(&fields[id.index()].kind, value) {
+                            report.error(Problem::BadValue { field: key.clone(), message }, &at);
+                        }
+                    }
+                    None => names.undeclared_at_key("field", key, &at, report),
+                }
             }
             Some(Schedule {
                 title: s.title.clone(),

@@ -50,6 +50,15 @@ fn is_snake(id: &str) -> bool {
         && id.len() <= 64
 }
 
+/// Report every entry of a written list that repeats an earlier one.
+pub(crate) fn no_repeats(written: &[String], path: &YamlPath, report: &mut Report) {
+    for (i, name) in written.iter().enumerate() {
+        if written[..i].contains(name) {
+            report.error(Problem::DuplicateEntry { name: name.clone() }, &path.index(i));
+        }
+    }
+}
+
 /// Check a workflow id.
 pub(crate) fn check_workflow_id(id: &str, path: &YamlPath, report: &mut Report) {
     let mut chars = id.chars();
@@ -114,6 +123,21 @@ impl Names {
         names
     }
 
+    pub(crate) fn find_field(&self, name: &str) -> Option<FieldId> {
+        self.fields.get(name).copied()
+    }
+
+    /// Report an undeclared name written as a mapping key (marked on the key).
+    pub(crate) fn undeclared_at_key(&self, what: &'static str, name: &str, path: &YamlPath, report: &mut Report) {
+        let known = match what {
+            "field" => &self.field_order,
+            "role" => &self.role_order,
+            _ => &self.state_order,
+        };
+        let suggestion = suggest(name, known.iter().map(String::as_str));
+        report.error_at_key(Problem::Undeclared { what, name: name.to_owned(), suggestion }, path);
+    }
+
     fn undeclared(what: &'static str, name: &str, known: &[String], path: &YamlPath, report: &mut Report) {
         let suggestion = suggest(name, known.iter().map(String::as_str));
         report.error(Problem::Undeclared { what, name: name.to_owned(), suggestion }, path);
@@ -166,18 +190,18 @@ impl Names {
         report: &mut Report,
     ) -> Vec<RoleId> {
         let mut out = Vec::new();
-        for name in names {
+        for (i, name) in names.iter().enumerate() {
+            if names[..i].contains(name) {
+                continue;
+            }
             let index = written.iter().position(|w| w == name).unwrap_or(0);
-            let at = path.index(index);
-            if let Some(id) = self.role(name, &at, report) {
-                if out.contains(&id) {
-                    let again = written.iter().rposition(|w| w == name).unwrap_or(index);
-                    report.error(Problem::DuplicateEntry { name: name.clone() }, &path.index(again));
-                } else {
+            if let Some(id) = self.role(name, &path.index(index), report) {
+                if !out.contains(&id) {
                     out.push(id);
                 }
             }
         }
+        no_repeats(written, path, report);
         out
     }
 

@@ -110,7 +110,7 @@ impl Ctx<'_> {
         let kinds = kinds_of(s);
         if kinds.len() > 1 {
             let problem = Problem::TwoKinds { state: name.to_owned(), first: kinds[0], second: kinds[1] };
-            report.error(problem, &path.key(kinds[1]));
+            report.error_at_key(problem, &path.key(kinds[1]));
         }
         let kind_key = kinds.first().copied();
         for (key, accepted) in extra_keys(s) {
@@ -236,6 +236,7 @@ impl Ctx<'_> {
     }
 
     fn duties(&self, raw: &[String], path: &YamlPath, report: &mut Report) -> Vec<Duty> {
+        crate::resolve::names::no_repeats(raw, path, report);
         raw.iter()
             .enumerate()
             .filter_map(|(i, entry)| {
@@ -449,10 +450,7 @@ impl Ctx<'_> {
             Some(id)
         };
         if d.by.is_some() && d.before.is_none() {
-            report.error_at_key(
-                Problem::KeyNotAllowed { key: "by", kind: "an `after` or `at`", state: "deadline".into() },
-                &path.key("by"),
-            );
+            report.error_at_key(Problem::DeadlineBy, &path.key("by"));
         }
         let due = match (&d.after, &d.at, &d.before) {
             (Some(after), None, None) => duration(after, &path.key("after"), report).map(Due::After),

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{suggest, Diagnostic, Problem, Report, Severity};
@@ -30,7 +31,7 @@ pub struct Loaded<T> {
 ///
 /// # Errors
 /// Every problem that keeps the file from being read as a `T`, placed in the file.
-pub fn load<T: DeserializeOwned>(file: &Path, bytes: &[u8]) -> Result<Loaded<T>, Vec<Diagnostic>> {
+pub fn load<T: DeserializeOwned + JsonSchema>(file: &Path, bytes: &[u8]) -> Result<Loaded<T>, Vec<Diagnostic>> {
     let size = bytes.len() as u64;
     if size > MAX_FILE_BYTES {
         return Err(vec![Diagnostic::file(Problem::FileTooLarge { limit: MAX_FILE_BYTES }, file)]);
@@ -76,7 +77,7 @@ fn map_error(e: MapError, file: &Path) -> Diagnostic {
 
 /// Deserialize, and on each failure record it, cut the offending part out and try again, so that
 /// one run reports every unknown key and one problem per state, role, field or schedule.
-fn deserialize_collecting<T: DeserializeOwned>(map: &SourceMap) -> Result<T, Report> {
+fn deserialize_collecting<T: DeserializeOwned + JsonSchema>(map: &SourceMap) -> Result<T, Report> {
     let first = match from_node::<T>(map.root()) {
         Ok(raw) => return Ok(raw),
         Err(e) => e,
@@ -88,6 +89,8 @@ fn deserialize_collecting<T: DeserializeOwned>(map: &SourceMap) -> Result<T, Rep
     // Sequence items cut so far, numbered as they were when cut, to name later items by their
     // position in the file.
     let mut cut_items: Vec<YamlPath> = Vec::new();
+    // Keys cut out because their value was wrong; serde then misses them, which is no news.
+    let mut cut_keys: Vec<YamlPath> = Vec::new();
     for _ in 0..MAX_STRUCTURAL_PROBLEMS {
         let error = match pending.take().map_or_else(|| from_node::<T>(work.root()), Err) {
             Ok(_) => return Err(report),
@@ -113,17 +116,30 @@ fn deserialize_collecting<T: DeserializeOwned>(map: &SourceMap) -> Result<T, Rep
             Classified::UnknownValue { value: v, expected } => {
                 let suggestion = suggest(&v, expected.iter().map(String::as_str));
                 report.error(Problem::UnknownValue { value: v, expected, suggestion }, &path);
-                item_of(&current)
+                item_or_key(&current)
             }
             Classified::MissingKey { key } => {
+                if cut_keys.contains(&current.key(&key)) {
+                    return Err(report);
+                }
+                if current.0.is_empty() {
+                    // serde names the first missing top-level key only; name them all at once.
+                    for missing in missing_top_level::<T>(map) {
+                        report.error_at_key(Problem::MissingKey { key: missing }, &path);
+                    }
+                    return Err(report);
+                }
                 report.error_at_key(Problem::MissingKey { key }, &path);
                 item_of(&current)
             }
             Classified::Other => {
-                report.error(Problem::WrongType { message }, &path);
-                item_of(&current)
+                report.error(Problem::WrongType { message: humanize(&message) }, &path);
+                item_or_key(&current)
             }
         };
+        if !matches!(cut.0.last(), Some(PathSegment::Index(_))) && item_of(&cut).0.is_empty() {
+            cut_keys.push(cut.clone());
+        }
         if cut.0.is_empty() || !work.remove(&cut) {
             return Err(report);
         }
@@ -162,6 +178,61 @@ fn classify(message: &str) -> Classified {
     } else {
         Classified::Other
     }
+}
+
+/// The keys the schema of `T` requires at the top level that the document does not have.
+fn missing_top_level<T: JsonSchema>(map: &SourceMap) -> Vec<String> {
+    let schema = schemars::schema_for!(T);
+    let required = schema.get("required").and_then(|r| r.as_array()).cloned().unwrap_or_default();
+    required
+        .iter()
+        .filter_map(|k| k.as_str())
+        .filter(|k| !map.contains(&YamlPath::at(&[k])))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The collection item that holds `path`, or else the key itself (e.g. a top-level `version`).
+fn item_or_key(path: &YamlPath) -> YamlPath {
+    let item = item_of(path);
+    if item.0.is_empty() {
+        match path.0.iter().position(|s| matches!(s, PathSegment::Index(_))) {
+            Some(i) if i > 0 => YamlPath(path.0[..i].to_vec()),
+            _ => path.clone(),
+        }
+    } else {
+        item
+    }
+}
+
+/// serde's type messages name Rust types; say what the YAML should hold instead.
+fn humanize(message: &str) -> String {
+    let mut out = message.to_owned();
+    for (rust, yaml) in [
+        ("expected struct RawWorkflow", "expected a workflow (a mapping of `id`, `title`, `states`, …)"),
+        ("unit value", "nothing (null)"),
+        ("expected u32", "expected a whole number"),
+        ("expected u64", "expected a whole number"),
+        ("expected a boolean", "expected `true` or `false`"),
+        ("expected a sequence", "expected a list, e.g. `[a, b]`"),
+        ("expected a map", "expected a mapping of `key: value` lines"),
+    ] {
+        out = out.replace(rust, yaml);
+    }
+    if let Some(i) = out.find("expected struct Raw") {
+        let name: String =
+            out[i + "expected struct Raw".len()..].chars().take_while(char::is_ascii_alphanumeric).collect();
+        let described = match name.as_str() {
+            "Role" => "a role, e.g. `{title: 经理 / Manager}`".to_owned(),
+            "Field" => "a field, e.g. `{type: money, title: 金额}`".to_owned(),
+            "State" => "a state (a mapping with `actions`, `choice`, `fork`, …)".to_owned(),
+            "Action" => "an action, e.g. `{by: [manager], to: approved}`".to_owned(),
+            "Branch" => "a branch, e.g. `{when: \"amount > 100\", to: review}`".to_owned(),
+            other => format!("a `{}` mapping", other.to_lowercase()),
+        };
+        out = format!("{}expected {described}{}", &out[..i], &out[i + "expected struct Raw".len() + name.len()..]);
+    }
+    out
 }
 
 /// The collection item (a state, an action, a role, …) that holds `path`, to cut out after an error.

@@ -216,7 +216,16 @@ impl SourceMap {
             let (event, span) = next.map_err(|e| syntax_error(&e, &offsets))?;
             builder.event(event, span)?;
         }
-        builder.root.map(|root| SourceMap { root }).ok_or(MapError::Empty)
+        match builder.root {
+            None => Err(MapError::Empty),
+            // A document that is only `---` or `~` holds nothing either.
+            Some(Node { kind: NodeKind::Scalar { text, plain: true }, .. })
+                if matches!(text.as_str(), "" | "~" | "null") =>
+            {
+                Err(MapError::Empty)
+            }
+            Some(root) => Ok(SourceMap { root }),
+        }
     }
 }
 
