@@ -445,7 +445,11 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, _)| *d <= (name.chars().count() / 3).max(1))
+        .filter(|(d, c)| {
+            // A shortened or lengthened form (`draft` for `drafting`) is as likely as a typo.
+            let affix = name.len().min(c.len()) >= 4 && (c.starts_with(name) || name.starts_with(*c));
+            *d <= (name.chars().count() / 3).max(1) || affix
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.to_owned())
 }
@@ -458,6 +462,7 @@ mod tests {
     fn suggests_close_names_only() {
         assert_eq!(suggest("aprove", ["approve", "reject"]), Some("approve".into()));
         assert_eq!(suggest("xyz", ["approve", "reject"]), None);
+        assert_eq!(suggest("drafting", ["draft", "review"]), Some("draft".into()));
         assert_eq!(suggest("manger_review", ["manager_review", "draft"]), Some("manager_review".into()));
     }
 }
