@@ -21,6 +21,7 @@ pub fn compile_with_owners(workflow: &Workflow) -> (Net, Vec<usize>) {
         transitions: Vec::new(),
         initial: workflow.start().to().index(),
         finals: workflow.states().iter().enumerate().filter(|(_, s)| s.is_end()).map(|(i, _)| i).collect(),
+        completion: workflow.completion(),
     };
     for (i, state) in workflow.states().iter().enumerate() {
         let before = net.transitions.len();

@@ -17,6 +17,20 @@ pub struct Net {
     pub initial: usize,
     /// End places.
     pub finals: Vec<usize>,
+    /// When an instance counts as properly ended.
+    pub completion: Completion,
+}
+
+/// When an instance counts as properly ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Completion {
+    /// Exactly one token, on an end place; an end reached while other tokens are active is a
+    /// lack of synchronisation (classic workflow nets).
+    #[default]
+    SingleEnd,
+    /// Every token on an end place, at most one per place (BPMN's implicit end, and the
+    /// notion of the IBM model library's published verdicts).
+    AllBranches,
 }
 
 /// One step of the workflow, possibly a join or a fork.
@@ -531,6 +545,13 @@ impl<'n> Explorer<'n> {
                 kind = Kind::Error;
             }
         }
+        if self.net.completion == Completion::AllBranches {
+            // Ends are inert: other branches may go on, and the instance is done when all ended.
+            if kind == Kind::Running && !marking.is_empty() && marking.iter().all(|&p| self.is_final[p as usize]) {
+                kind = Kind::ProperEnd;
+            }
+            return kind;
+        }
         // Sorted, so differing ends mean tokens on two places; `end, end` alone is only a double token.
         let spread = marking.first() != marking.last();
         for &place in marking {
@@ -687,6 +708,7 @@ mod tests {
             transitions: Vec::new(),
             initial: 0,
             finals: finals.to_vec(),
+            completion: Completion::SingleEnd,
         }
     }
 
@@ -941,5 +963,22 @@ mod tests {
         assert_eq!(describe_marking(&net, &[]), "no active state");
         assert_eq!(describe_marking(&net, &[9]), "#9");
         assert_eq!(describe_path(&net, &[0, 4]), vec!["`start` -> `a`, `b`", "#4"]);
+    }
+
+    #[test]
+    fn every_branch_ending_on_its_own_is_sound_when_completion_waits_for_all_branches() {
+        // fork → {a, b}; a → end_a; b → end_b.
+        let mut net = net(&["start", "a", "b", "end_a", "end_b"], &[3, 4]);
+        net.transitions = vec![
+            Transition { label: "fork".into(), inputs: vec![0], min_inputs: 1, outputs: vec![1, 2], resets: vec![] },
+            Transition { label: "a".into(), inputs: vec![1], min_inputs: 1, outputs: vec![3], resets: vec![] },
+            Transition { label: "b".into(), inputs: vec![2], min_inputs: 1, outputs: vec![4], resets: vec![] },
+        ];
+        assert!(matches!(check(&net, &Limits::default()).as_slice(), [Finding::EndWithActive { .. }, ..]));
+        net.completion = Completion::AllBranches;
+        assert_eq!(check(&net, &Limits::default()), vec![]);
+        // Both branches into the same end: a double token even when all branches may end.
+        net.transitions[2].outputs = vec![3];
+        assert!(matches!(check(&net, &Limits::default()).as_slice(), [Finding::DoubleToken { place: 3, .. }, ..]));
     }
 }

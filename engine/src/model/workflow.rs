@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::FixedOffset;
 
+pub use crate::analysis::soundness::Completion;
 use crate::model::expr::Expr;
 use crate::model::schedule::Recurrence;
 
@@ -40,6 +41,7 @@ pub struct Workflow {
     pub(crate) fields: Vec<Field>,
     pub(crate) start: Start,
     pub(crate) cancel: Option<Cancel>,
+    pub(crate) completion: Completion,
     pub(crate) forbid: Operations,
     pub(crate) schedules: Vec<Schedule>,
     pub(crate) states: Vec<State>,
@@ -85,6 +87,11 @@ impl Workflow {
     #[must_use]
     pub fn start(&self) -> &Start {
         &self.start
+    }
+    /// When an instance has ended.
+    #[must_use]
+    pub fn completion(&self) -> Completion {
+        self.completion
     }
     /// Who may cancel, if anyone.
     #[must_use]

@@ -126,6 +126,10 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
         fields,
         start,
         cancel,
+        completion: match raw.completion {
+            Some(crate::syntax::raw::RawCompletion::AllBranches) => crate::model::workflow::Completion::AllBranches,
+            _ => crate::model::workflow::Completion::SingleEnd,
+        },
         forbid: operations(&raw.forbid),
         schedules,
         states,

@@ -31,6 +31,11 @@ pub struct RawWorkflow {
     pub fields: IndexMap<String, RawField>,
     /// How an instance starts: who may start it and which state it enters first.
     pub start: RawStart,
+    /// When an instance has ended: `single_end` (default: when a branch reaches an end state,
+    /// and no other branch may still be active) or `all_branches` (when every parallel branch has
+    /// reached an end state of its own, as in BPMN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion: Option<RawCompletion>,
     /// Who may withdraw or cancel a running instance; without it nobody can.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel: Option<RawCancel>,
@@ -115,6 +120,16 @@ pub struct RawStart {
     /// Fields the requester may fill in when starting.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accepts: Vec<String>,
+}
+
+/// When an instance has ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawCompletion {
+    /// When a branch reaches an end state; no other branch may still be active.
+    SingleEnd,
+    /// When every parallel branch has reached an end state.
+    AllBranches,
 }
 
 /// Who may cancel a running instance.
