@@ -31,6 +31,20 @@ fn every_invalid_fixture_has_a_json_report_naming_a_code_and_line() {
 }
 
 #[test]
+fn warning_fixtures_pass_with_warnings_and_fail_when_dead_steps_are_denied() {
+    insta::glob!("../../tests/fixtures/warnings", "*.yaml", |path| {
+        let relative = path.strip_prefix(root()).expect("fixtures live in the workspace");
+        let file = relative.to_str().expect("UTF-8");
+        let run = liucheng(&["validate", file]);
+        assert_eq!(run.code, 0, "{file} should be valid with warnings:\n{}", run.transcript());
+        assert!(run.stdout.contains("warning["), "{file} should warn:\n{}", run.stdout);
+        insta::assert_snapshot!(run.transcript());
+        let strict = liucheng(&["validate", "--deny-dead-steps", file]);
+        assert_eq!(strict.code, 1, "{file} should fail with --deny-dead-steps:\n{}", strict.transcript());
+    });
+}
+
+#[test]
 fn examples_are_valid() {
     let run = liucheng(&["validate", "examples"]);
     assert_eq!(run.code, 0, "{}", run.transcript());

@@ -22,7 +22,7 @@ fn main() {
     let workflow = liucheng_engine::resolve::resolve(&loaded.raw, &Default::default(), &mut report).expect("valid");
     println!("resolve (guards included): {:?}", t.elapsed());
     let t = Instant::now();
-    graph::check(&workflow, &mut report);
+    graph::check(&workflow, false, &mut report);
     println!("graph checks: {:?}", t.elapsed());
     let t = Instant::now();
     let findings = soundness::check(&net::compile(&workflow), &soundness::Limits::default());

@@ -45,9 +45,18 @@ fn reaching(graph: &DiGraph<(), ()>, targets: &[usize]) -> Vec<bool> {
     seen
 }
 
-/// Report unreachable states and states with no path to an end. Returns whether the graph passed,
-/// since the soundness exploration only adds noise on a graph that fails these.
-pub fn check(workflow: &Workflow, report: &mut Report) -> bool {
+/// What the graph checks found.
+#[derive(Debug)]
+pub struct GraphVerdict {
+    /// Whether the graph has no errors, so that exploring it makes sense.
+    pub ok: bool,
+    /// For each state, whether it is reachable from the start.
+    pub reachable: Vec<bool>,
+}
+
+/// Report unreachable states (warnings, like other dead steps, unless `dead_are_errors`) and
+/// states with no path to an end. Exploring a graph that fails these only adds noise.
+pub fn check(workflow: &Workflow, dead_are_errors: bool, report: &mut Report) -> GraphVerdict {
     let graph = state_graph(workflow);
     let reachable = reachable_from(&graph, &[workflow.start().to().index()]);
     let ends: Vec<usize> = workflow.states().iter().enumerate().filter(|(_, s)| s.is_end()).map(|(i, _)| i).collect();
@@ -56,8 +65,14 @@ pub fn check(workflow: &Workflow, report: &mut Report) -> bool {
     for (i, state) in workflow.states().iter().enumerate() {
         if !reachable[i] {
             let path = YamlPath::at(&["states", state.name()]);
-            report.error_at_key(Problem::Unreachable { state: state.name().to_owned() }, &path);
-            ok = false;
+            let severity = if dead_are_errors { Severity::Error } else { Severity::Warning };
+            report.push(
+                severity,
+                Problem::Unreachable { state: state.name().to_owned() },
+                &path,
+                Target::Key,
+                Vec::new(),
+            );
         }
     }
     if (0..graph.node_count()).any(|i| reachable[i] && !to_end[i]) {
@@ -81,7 +96,7 @@ pub fn check(workflow: &Workflow, report: &mut Report) -> bool {
             }
         }
     }
-    ok
+    GraphVerdict { ok, reachable }
 }
 
 /// Explain reachable states that cannot reach an end: each cycle with no exit is a livelock,

@@ -27,12 +27,19 @@ impl Default for Options {
 
 /// Analyse `workflow`, adding what is found to `report`.
 pub fn analyse(workflow: &Workflow, options: &Options, report: &mut Report) {
-    if !graph::check(workflow, report) {
+    let verdict = graph::check(workflow, options.dead_steps_are_errors, report);
+    if !verdict.ok {
         return;
     }
     let (net, owners) = net::compile_with_owners(workflow);
     let findings = soundness::check(&net, &Limits { max_markings: options.max_markings });
     for finding in findings {
+        // A step of an unreachable state is dead, and that state was reported already.
+        if let Finding::DeadTransition { transition } = finding {
+            if owners.get(transition).is_some_and(|o| !verdict.reachable[*o]) {
+                continue;
+            }
+        }
         report_finding(workflow, &net, &owners, &finding, options, report);
     }
 }
