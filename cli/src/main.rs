@@ -1,9 +1,10 @@
-//! `liucheng`: validate, draw and (soon) run workflow definitions from the command line.
+//! `liucheng`: validate, draw, deploy and run workflow definitions from the command line.
 //! Each subcommand lives in `commands/`; diagnostics are rendered in `report.rs`.
 
 mod commands;
 mod files;
 mod report;
+mod session;
 
 use std::process::ExitCode;
 

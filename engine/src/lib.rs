@@ -2,11 +2,16 @@
 //! analysis, and diagrams. It knows nothing of terminals; the CLI renders what it returns.
 
 pub mod analysis;
+pub mod audit;
 pub mod diagnostic;
 pub mod model;
+pub mod org;
 pub mod render;
 pub mod resolve;
+pub mod runtime;
 pub mod schema;
+pub mod service;
+pub mod store;
 pub mod syntax;
 #[doc(hidden)]
 pub mod testing;

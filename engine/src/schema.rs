@@ -12,6 +12,15 @@ pub fn workflow_schema() -> String {
     text
 }
 
+/// The JSON Schema of an organisation file.
+#[must_use]
+pub fn org_schema() -> String {
+    let schema = schemars::schema_for!(crate::org::RawOrg);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema always serialises");
+    text.push('\n');
+    text
+}
+
 #[cfg(test)]
 mod tests {
     /// The checked-in schema is what editors read; it must match the loader's types.
@@ -22,6 +31,12 @@ mod tests {
         assert!(
             on_disk == super::workflow_schema(),
             "schemas/workflow.schema.json is stale: run `cargo run -p liucheng -- schema > schemas/workflow.schema.json`"
+        );
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/org.schema.json");
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == super::org_schema(),
+            "schemas/org.schema.json is stale: run `cargo run -p liucheng -- schema org > schemas/org.schema.json`"
         );
     }
 }

@@ -1,7 +1,15 @@
 //! The subcommands and the exit codes they share.
 
+mod act;
+mod cancel;
+mod deploy;
 mod graph;
+mod list;
+mod org;
 mod schema;
+mod show;
+mod start;
+mod tick;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -12,12 +20,19 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_INVALID: u8 = 1;
 /// The command could not do its job: bad usage, or a file that cannot be read or written.
 pub const EXIT_USAGE: u8 = 2;
+/// The instance changed since the version the operator acted on (`--expect-version`).
+pub const EXIT_STALE: u8 = 3;
 
 /// liucheng (流程) runs business processes written as YAML state graphs.
 ///
-/// Process owners write a workflow file; `validate` checks it and `graph` draws it.
+/// Process owners write a workflow file; `validate` checks it and `graph` draws it; `deploy`
+/// stores it in a database (`--db`, default ./liucheng.db or $LIUCHENG_DB); operators `start`
+/// instances and `act` on them, `list --mine` is their inbox, `show` tells where an instance is
+/// and who may act; `tick` fires deadlines and schedules.
 ///
-/// Exit codes: 0 success, 1 invalid input (a workflow with errors), 2 usage or I/O error.
+/// Exit codes: 0 success; 1 invalid input or a refused action (nothing was written); 2 usage,
+/// I/O or database error; 3 the instance changed since the version given with
+/// `--expect-version`.
 #[derive(Debug, Parser)]
 #[command(name = "liucheng", version, about, long_about, propagate_version = true)]
 pub struct Cli {
@@ -33,6 +48,14 @@ pub struct Cli {
 pub enum Command {
     Validate(validate::Args),
     Graph(graph::Args),
+    Deploy(deploy::Args),
+    Org(org::Args),
+    Start(start::Args),
+    List(list::Args),
+    Show(show::Args),
+    Act(act::Args),
+    Cancel(cancel::Args),
+    Tick(tick::Args),
     Schema(schema::Args),
 }
 
@@ -41,6 +64,14 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Validate(args) => validate::run(&args, cli.json),
         Command::Graph(args) => graph::run(&args, cli.json),
+        Command::Deploy(args) => deploy::run(&args, cli.json),
+        Command::Org(args) => org::run(&args, cli.json),
+        Command::Start(args) => start::run(&args, cli.json),
+        Command::List(args) => list::run(&args, cli.json),
+        Command::Show(args) => show::run(&args, cli.json),
+        Command::Act(args) => act::run(&args, cli.json),
+        Command::Cancel(args) => cancel::run(&args, cli.json),
+        Command::Tick(args) => tick::run(&args, cli.json),
         Command::Schema(args) => schema::run(&args),
     }
 }

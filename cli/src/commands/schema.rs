@@ -1,14 +1,29 @@
-//! `liucheng schema`: print the JSON Schema of the workflow language.
+//! `liucheng schema`: print the JSON Schema of workflow or organisation files.
 
-/// Print the JSON Schema of workflow files.
+/// Print the JSON Schema of workflow files (or, with `org`, of organisation files).
 ///
-/// It is the checked-in `schemas/workflow.schema.json`. Editors with a YAML language server
-/// complete keys and flag mistakes as you type when a workflow file starts with
-/// `# yaml-language-server: $schema=../schemas/workflow.schema.json`.
+/// They are the checked-in `schemas/workflow.schema.json` and `schemas/org.schema.json`.
+/// Editors with a YAML language server complete keys and flag mistakes as you type when a
+/// workflow file starts with `# yaml-language-server: $schema=../schemas/workflow.schema.json`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Which file format.
+    #[arg(value_enum, default_value_t = Kind::Workflow)]
+    kind: Kind,
+}
 
-pub fn run(_args: &Args) -> u8 {
-    print!("{}", liucheng_engine::schema::workflow_schema());
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Kind {
+    /// Workflow definitions.
+    Workflow,
+    /// Organisation files (people, roles, duty rosters).
+    Org,
+}
+
+pub fn run(args: &Args) -> u8 {
+    match args.kind {
+        Kind::Workflow => print!("{}", liucheng_engine::schema::workflow_schema()),
+        Kind::Org => print!("{}", liucheng_engine::schema::org_schema()),
+    }
     super::EXIT_OK
 }

@@ -16,6 +16,11 @@ use crate::syntax::source_map::YamlPath;
 
 pub(crate) use names::Names;
 
+/// Check a person id of an org file (same spelling rules as state ids).
+pub(crate) fn check_person_id(id: &str, path: &YamlPath, report: &mut Report) {
+    names::check_id("person", id, path, report);
+}
+
 /// What the resolver knows of a workflow that another one calls.
 #[derive(Debug, Clone, Default)]
 pub struct Callee {

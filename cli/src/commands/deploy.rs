@@ -1,0 +1,66 @@
+//! `liucheng deploy`: validate workflow files and store them as new definition versions.
+
+use std::path::PathBuf;
+
+use crate::files;
+use crate::session::{fail, print_json, table, DbArgs};
+
+/// Validate workflow files and store each as a new version in the database.
+///
+/// Deploying the same text again changes nothing. Running instances keep the version they
+/// started with; new instances use the latest. If any file is invalid, nothing is deployed and
+/// its diagnostics are printed. Folders are searched as `validate` does.
+///
+/// Examples:
+///   liucheng deploy workflows/
+///   liucheng --db hospital.db deploy workflows/emergency-surgery.yaml
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Workflow files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+pub fn run(args: &Args, json: bool) -> u8 {
+    let sources = match files::read_workflow_files(&args.paths) {
+        Ok(s) if !s.is_empty() => s,
+        Ok(_) => {
+            eprintln!("error: no workflow files under {}", files::display_paths(&args.paths));
+            return super::EXIT_USAGE;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return super::EXIT_USAGE;
+        }
+    };
+    let mut service = match args.db.open() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match service.deploy(&sources, args.db.now()) {
+        Ok(deployed) if json => {
+            print_json(&deployed);
+            super::EXIT_OK
+        }
+        Ok(deployed) => {
+            let mut t = table(&["workflow", "version", "revision", "result", "file"]);
+            for d in &deployed {
+                let what = if d.new { "deployed" } else { "unchanged" };
+                t.add_row(vec![
+                    d.workflow.clone(),
+                    d.version.to_string(),
+                    d.revision.to_string(),
+                    what.into(),
+                    d.path.clone(),
+                ]);
+            }
+            println!("{t}");
+            let new = deployed.iter().filter(|d| d.new).count();
+            println!("{new} deployed, {} unchanged", deployed.len() - new);
+            super::EXIT_OK
+        }
+        Err(e) => fail(&e, json),
+    }
+}

@@ -1,0 +1,140 @@
+//! `liucheng show`: one instance — where it is, who may act, deadlines, data, recent events.
+
+use crate::session::{fail, print_json, table, DbArgs};
+
+/// Show an instance: where it is, who may act, deadlines, data and recent events.
+///
+/// Lists its active states, who may act there and with which actions (and the fields each
+/// needs), deadlines and the time left, its data, its parent and children, and the last few
+/// events. With `--as`, also what that person may do now.
+///
+/// Example:
+///   liucheng show 12 --as wang_wu
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The instance id.
+    instance: i64,
+    /// Also list what this person may do now.
+    #[arg(long = "as", value_name = "PERSON", env = "LIUCHENG_ACTOR")]
+    actor: Option<String>,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+fn left(seconds: i64) -> String {
+    let abs = seconds.unsigned_abs();
+    let text = if abs >= 86_400 {
+        format!("{}d {}h", abs / 86_400, abs % 86_400 / 3_600)
+    } else if abs >= 3_600 {
+        format!("{}h {}m", abs / 3_600, abs % 3_600 / 60)
+    } else {
+        format!("{}m", abs / 60)
+    };
+    if seconds < 0 {
+        format!("overdue by {text}")
+    } else {
+        format!("{text} left")
+    }
+}
+
+pub fn run(args: &Args, json: bool) -> u8 {
+    let mut service = match args.db.open() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let view = match service.show(args.instance, args.actor.as_deref(), args.db.now()) {
+        Ok(v) => v,
+        Err(e) => return fail(&e, json),
+    };
+    if json {
+        print_json(&view);
+        return super::EXIT_OK;
+    }
+    println!(
+        "instance {} · {} ({} revision {}) · version {}",
+        view.id, view.workflow_title, view.workflow, view.revision, view.version
+    );
+    let status = match &view.outcome {
+        Some(o) => format!("{} ({o})", view.status),
+        None => view.status.clone(),
+    };
+    println!("status: {status} · requested by {} at {}", view.requester, view.started_at);
+    if let Some((id, at)) = &view.parent {
+        println!("part of: instance {id} ({at})");
+    }
+    for (id, workflow, status) in &view.children {
+        println!("sub-workflow: instance {id} ({workflow}, {status})");
+    }
+    for token in &view.active {
+        let due = match (&token.due, token.seconds_left) {
+            (Some(d), Some(s)) => format!(" · due {d} ({})", left(s)),
+            _ => String::new(),
+        };
+        println!("\nactive: {} ({}) · {} since {}{due}", token.title, token.state, token.kind, token.entered_at);
+        if let Some(rule) = &token.rule {
+            let signed = if token.signed.is_empty() { "nobody yet".to_owned() } else { token.signed.join(", ") };
+            println!("  sign-off: {rule}; signed: {signed}");
+        }
+        if let Some(child) = token.child {
+            println!("  waiting for sub-workflow instance {child}");
+        }
+        if !token.actions.is_empty() {
+            let mut t = table(&["action", "by", "needs", "may also set", "when"]);
+            for a in &token.actions {
+                let by = if a.people.is_empty() {
+                    a.roles.join(", ")
+                } else {
+                    format!("{} — {}", a.roles.join(", "), a.people.join(", "))
+                };
+                t.add_row(vec![
+                    format!("{} ({})", a.action, a.title),
+                    by,
+                    a.requires.join(", "),
+                    a.accepts.join(", "),
+                    a.when.clone().unwrap_or_default(),
+                ]);
+            }
+            println!("{t}");
+        }
+    }
+    if let Some(may) = &view.you_may {
+        let who = args.actor.clone().unwrap_or_default();
+        if may.is_empty() {
+            println!("\n{who} cannot act on this instance now");
+        } else {
+            println!("\n{who} may: {}", may.join("; "));
+        }
+    }
+    if !view.data.is_empty() {
+        let mut t = table(&["field", "value"]);
+        for (k, v) in &view.data {
+            let value = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            t.add_row(vec![k.clone(), value]);
+        }
+        println!("\ndata:\n{t}");
+    }
+    if !view.recent.is_empty() {
+        let mut t = table(&["#", "at", "who", "what", "from → to", "comment"]);
+        for e in &view.recent {
+            let who = match &e.role {
+                Some(r) => format!("{} ({r})", e.actor),
+                None => e.actor.clone(),
+            };
+            let what = [e.action.clone(), e.state.as_ref().map(|s| format!("in {s}"))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            t.add_row(vec![
+                e.seq.to_string(),
+                e.at.clone(),
+                who,
+                what,
+                format!("{} → {}", e.from, e.to),
+                e.comment.clone().unwrap_or_default(),
+            ]);
+        }
+        println!("\nrecent events:\n{t}");
+    }
+    super::EXIT_OK
+}

@@ -1,0 +1,390 @@
+//! `apply`: the next state of an instance after one event, and what the store must do about it
+//! (start a child, tell a parent). Pure: acting and replaying both call it, so they cannot differ.
+
+use chrono::{DateTime, FixedOffset};
+use serde_json::{Map, Value};
+
+use crate::model::workflow::{Due, Escalation, JoinRule, Signers, SignoffRule, StateId, StateKind, Workflow};
+use crate::runtime::eval::{cel_to_json, Scope};
+use crate::runtime::{Event, EventKind, Instance, ParentLink, RuntimeError, Signature, Status, Token};
+
+/// Automatic steps (choices, forks, joins) one event may trigger before the engine suspects a loop.
+const MAX_AUTOMATIC_STEPS: usize = 10_000;
+
+/// Something the store must do because of an event, in the same transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start a child instance of `workflow` for call state `state`, with this data.
+    StartChild {
+        /// The call state.
+        state: StateId,
+        /// The called workflow.
+        workflow: String,
+        /// The child's initial data.
+        data: Map<String, Value>,
+    },
+    /// This instance finished; if it has a parent, the parent's call continues.
+    Finished {
+        /// The outcome.
+        outcome: String,
+    },
+    /// This instance was cancelled; its children must be cancelled too.
+    CancelChildren {
+        /// The children still running.
+        children: Vec<i64>,
+    },
+}
+
+/// The result of applying one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The instance afterwards.
+    pub instance: Instance,
+    /// What the store must do.
+    pub effects: Vec<Effect>,
+    /// States whose tokens were withdrawn by an `any` or k-of-n join.
+    pub cancelled: Vec<StateId>,
+}
+
+/// Apply `event` to `before` (`None` for the first event, which must be `Started`).
+///
+/// # Errors
+/// When the event does not fit the instance (a state not active, a guard that cannot be
+/// evaluated, automatic steps that never settle). Nothing is changed then.
+pub fn apply(workflow: &Workflow, before: Option<&Instance>, event: &Event) -> Result<Applied, RuntimeError> {
+    let mut run = match (before, &event.kind) {
+        (None, EventKind::Started { data, parent }) => {
+            let instance = Instance {
+                status: Status::Active,
+                requester: event.actor.clone(),
+                started_at: event.at,
+                tokens: Vec::new(),
+                data: data.clone(),
+                actors: Vec::new(),
+                visited: Vec::new(),
+                parent: *parent,
+            };
+            let mut run =
+                Run { workflow, instance, at: event.at, effects: Vec::new(), cancelled: Vec::new(), steps: 0 };
+            run.enter(workflow.start().to())?;
+            return Ok(run.finish());
+        }
+        (None, _) => return Err(RuntimeError::Inconsistent("the first event must start the instance".into())),
+        (Some(_), EventKind::Started { .. }) => {
+            return Err(RuntimeError::Inconsistent("the instance has already started".into()))
+        }
+        (Some(i), _) if !i.is_active() => {
+            return Err(RuntimeError::NotActive { status: i.status.name().to_owned() });
+        }
+        (Some(i), _) => {
+            Run { workflow, instance: i.clone(), at: event.at, effects: Vec::new(), cancelled: Vec::new(), steps: 0 }
+        }
+    };
+    match &event.kind {
+        EventKind::Started { .. } => unreachable!("handled above"),
+        EventKind::Acted { state, action, data } => {
+            let StateKind::Task { actions } = workflow.state(*state).kind() else {
+                return Err(RuntimeError::Inconsistent(format!("`{}` has no actions", workflow.state(*state).name())));
+            };
+            let a =
+                actions.get(*action).ok_or_else(|| RuntimeError::Inconsistent(format!("no action number {action}")))?;
+            run.take(*state)?;
+            run.instance.data.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
+            run.instance.actors.push((*state, event.actor.clone()));
+            run.enter(a.to())?;
+        }
+        EventKind::Signed { state, checklist, body_size } => {
+            let StateKind::Signoff(signoff) = workflow.state(*state).kind() else {
+                return Err(RuntimeError::Inconsistent(format!(
+                    "`{}` is not a sign-off",
+                    workflow.state(*state).name()
+                )));
+            };
+            let role = event.role.clone().unwrap_or_default();
+            let token = run.token_mut(*state)?;
+            token.signatures.push(Signature {
+                person: event.actor.clone(),
+                role,
+                at: event.at,
+                checklist: checklist.clone(),
+            });
+            let signed = token.signatures.len();
+            let complete = match (signoff.signers(), signoff.rule()) {
+                (_, SignoffRule::Any) => true,
+                (_, SignoffRule::AtLeast(k)) => signed >= k,
+                (Signers::Roles(roles), SignoffRule::All | SignoffRule::InOrder) => signed >= roles.len(),
+                (Signers::Body(_), SignoffRule::All | SignoffRule::InOrder) => {
+                    signed >= body_size.unwrap_or(usize::MAX)
+                }
+            };
+            run.instance.actors.push((*state, event.actor.clone()));
+            if complete {
+                if let Some(field) = signoff.checklist() {
+                    run.instance.data.insert(workflow.field(field).name().to_owned(), Value::Object(checklist.clone()));
+                }
+                run.take(*state)?;
+                run.enter(signoff.to())?;
+            }
+        }
+        EventKind::Rejected { state } => {
+            let StateKind::Signoff(signoff) = workflow.state(*state).kind() else {
+                return Err(RuntimeError::Inconsistent(format!(
+                    "`{}` is not a sign-off",
+                    workflow.state(*state).name()
+                )));
+            };
+            let target = signoff.reject().ok_or_else(|| {
+                RuntimeError::Inconsistent(format!("`{}` has no `reject` path", workflow.state(*state).name()))
+            })?;
+            run.take(*state)?;
+            run.instance.actors.push((*state, event.actor.clone()));
+            run.enter(target)?;
+        }
+        EventKind::DeadlinePassed { state } => {
+            let deadline = workflow.state(*state).deadline().ok_or_else(|| {
+                RuntimeError::Inconsistent(format!("`{}` has no deadline", workflow.state(*state).name()))
+            })?;
+            match deadline.then() {
+                Escalation::Escalate(to) => {
+                    run.take(*state)?;
+                    run.enter(*to)?;
+                }
+                Escalation::Action(a) => {
+                    let StateKind::Task { actions } = workflow.state(*state).kind() else {
+                        return Err(RuntimeError::Inconsistent("an automatic action outside a task".into()));
+                    };
+                    run.take(*state)?;
+                    run.instance.actors.push((*state, event.actor.clone()));
+                    run.enter(actions[*a].to())?;
+                }
+            }
+        }
+        EventKind::ChildStarted { state, child } => {
+            run.token_mut(*state)?.child = Some(*child);
+        }
+        EventKind::ChildFinished { state, child, outcome } => {
+            let StateKind::Call(call) = workflow.state(*state).kind() else {
+                return Err(RuntimeError::Inconsistent(format!("`{}` is not a call", workflow.state(*state).name())));
+            };
+            if run.token_mut(*state)?.child != Some(*child) {
+                return Err(RuntimeError::Inconsistent(format!(
+                    "instance {child} is not the child of `{}`",
+                    workflow.state(*state).name()
+                )));
+            }
+            let target = call.outcomes().iter().find(|(o, _)| o == outcome).map(|(_, t)| *t).ok_or_else(|| {
+                RuntimeError::Inconsistent(format!(
+                    "`{}` has no next state for outcome `{outcome}`",
+                    workflow.state(*state).name()
+                ))
+            })?;
+            run.take(*state)?;
+            run.enter(target)?;
+        }
+        EventKind::Cancelled { reason } => {
+            let children: Vec<i64> = run.instance.tokens.iter().filter_map(|t| t.child).collect();
+            run.instance.tokens.clear();
+            run.instance.status = Status::Cancelled { reason: reason.clone() };
+            if !children.is_empty() {
+                run.effects.push(Effect::CancelChildren { children });
+            }
+        }
+    }
+    Ok(run.finish())
+}
+
+/// One application in progress.
+struct Run<'w> {
+    workflow: &'w Workflow,
+    instance: Instance,
+    at: DateTime<FixedOffset>,
+    effects: Vec<Effect>,
+    cancelled: Vec<StateId>,
+    steps: usize,
+}
+
+impl Run<'_> {
+    fn finish(self) -> Applied {
+        Applied { instance: self.instance, effects: self.effects, cancelled: self.cancelled }
+    }
+
+    fn inactive(&self, state: StateId) -> RuntimeError {
+        RuntimeError::StateNotActive {
+            state: self.workflow.state(state).name().to_owned(),
+            active: self.instance.tokens.iter().map(|t| format!("`{}`", self.workflow.state(t.state).name())).collect(),
+        }
+    }
+
+    fn token_mut(&mut self, state: StateId) -> Result<&mut Token, RuntimeError> {
+        let err = self.inactive(state);
+        self.instance.tokens.iter_mut().find(|t| t.state == state).ok_or(err)
+    }
+
+    /// Remove the token on `state`.
+    fn take(&mut self, state: StateId) -> Result<Token, RuntimeError> {
+        let i = self.instance.tokens.iter().position(|t| t.state == state).ok_or_else(|| self.inactive(state))?;
+        Ok(self.instance.tokens.remove(i))
+    }
+
+    fn due(&self, state: StateId) -> Option<DateTime<FixedOffset>> {
+        let deadline = self.workflow.state(state).deadline()?;
+        let field_time = |f| {
+            let name = self.workflow.field(f).name();
+            self.instance.data.get(name).and_then(Value::as_str).and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        };
+        match deadline.due() {
+            Due::After(d) => chrono::Duration::from_std(*d).ok().map(|d| self.at + d),
+            Due::At(f) => field_time(*f),
+            Due::Before(f, d) => field_time(*f).and_then(|t| chrono::Duration::from_std(*d).ok().map(|d| t - d)),
+        }
+    }
+
+    /// Make `state` active, and run every automatic step that follows.
+    fn enter(&mut self, state: StateId) -> Result<(), RuntimeError> {
+        self.steps += 1;
+        if self.steps > MAX_AUTOMATIC_STEPS {
+            return Err(RuntimeError::Runaway {
+                state: self.workflow.state(state).name().to_owned(),
+                steps: self.steps,
+            });
+        }
+        self.instance.visited.push(state);
+        let workflow = self.workflow;
+        match workflow.state(state).kind() {
+            StateKind::Choice { branches, default } => {
+                let scope = Scope {
+                    workflow,
+                    data: &self.instance.data,
+                    requester: &self.instance.requester,
+                    actor: Value::Null,
+                };
+                let mut next = *default;
+                for branch in branches {
+                    if scope.holds(branch.guard())? {
+                        next = branch.to();
+                        break;
+                    }
+                }
+                self.enter(next)
+            }
+            StateKind::Fork { to } => {
+                for t in to {
+                    self.enter(*t)?;
+                }
+                Ok(())
+            }
+            StateKind::Join { .. } => {
+                Err(RuntimeError::Inconsistent(format!("join `{}` was entered directly", workflow.state(state).name())))
+            }
+            StateKind::End { outcome } => {
+                self.instance.tokens.push(Token {
+                    state,
+                    entered_at: self.at,
+                    due: None,
+                    signatures: Vec::new(),
+                    child: None,
+                });
+                let done = match workflow.completion() {
+                    crate::model::workflow::Completion::SingleEnd => true,
+                    crate::model::workflow::Completion::AllBranches => {
+                        self.instance.tokens.iter().all(|t| workflow.state(t.state).is_end())
+                    }
+                };
+                if done {
+                    self.instance.tokens.clear();
+                    self.instance.status = Status::Finished { outcome: outcome.clone() };
+                    self.effects.push(Effect::Finished { outcome: outcome.clone() });
+                }
+                Ok(())
+            }
+            StateKind::Call(call) => {
+                let scope = Scope {
+                    workflow,
+                    data: &self.instance.data,
+                    requester: &self.instance.requester,
+                    actor: Value::Null,
+                };
+                let mut data = Map::new();
+                for (field, expr) in call.with() {
+                    data.insert(field.clone(), cel_to_json(&scope.eval(expr)?));
+                }
+                let due = self.due(state);
+                self.instance.tokens.push(Token {
+                    state,
+                    entered_at: self.at,
+                    due,
+                    signatures: Vec::new(),
+                    child: None,
+                });
+                self.effects.push(Effect::StartChild { state, workflow: call.workflow().to_owned(), data });
+                Ok(())
+            }
+            StateKind::Wait { join } => {
+                self.instance.tokens.push(Token {
+                    state,
+                    entered_at: self.at,
+                    due: None,
+                    signatures: Vec::new(),
+                    child: None,
+                });
+                self.try_join(*join)
+            }
+            StateKind::Task { .. } | StateKind::Signoff(_) => {
+                let due = self.due(state);
+                self.instance.tokens.push(Token {
+                    state,
+                    entered_at: self.at,
+                    due,
+                    signatures: Vec::new(),
+                    child: None,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Fire `join` if enough of its inputs hold a token.
+    fn try_join(&mut self, join: StateId) -> Result<(), RuntimeError> {
+        let StateKind::Join { inputs, rule, to, cancels } = self.workflow.state(join).kind() else {
+            return Err(RuntimeError::Inconsistent("a waiting state without its join".into()));
+        };
+        let arrived = inputs.iter().filter(|i| self.instance.tokens.iter().any(|t| t.state == **i)).count();
+        if arrived < rule.needed(inputs.len()) {
+            return Ok(());
+        }
+        self.instance.tokens.retain(|t| !inputs.contains(&t.state));
+        if *rule != JoinRule::All {
+            let (withdrawn, kept): (Vec<Token>, Vec<Token>) =
+                std::mem::take(&mut self.instance.tokens).into_iter().partition(|t| cancels.contains(&t.state));
+            self.instance.tokens = kept;
+            let children: Vec<i64> = withdrawn.iter().filter_map(|t| t.child).collect();
+            if !children.is_empty() {
+                self.effects.push(Effect::CancelChildren { children });
+            }
+            self.cancelled.extend(withdrawn.into_iter().map(|t| t.state));
+        }
+        self.instance.visited.push(join);
+        self.enter(*to)
+    }
+}
+
+/// Replay `events` from nothing: the state the instance must have.
+///
+/// # Errors
+/// The first event that does not fit.
+pub fn replay<'e>(
+    workflow: &Workflow,
+    events: impl IntoIterator<Item = &'e Event>,
+) -> Result<Option<Instance>, RuntimeError> {
+    let mut state: Option<Instance> = None;
+    for event in events {
+        state = Some(apply(workflow, state.as_ref(), event)?.instance);
+    }
+    Ok(state)
+}
+
+/// The parent link an event of a child instance's start carries.
+#[must_use]
+pub fn parent_link(instance: i64, state: StateId) -> ParentLink {
+    ParentLink { instance, state }
+}

@@ -1,0 +1,307 @@
+//! Who may do what: roles, separation of duties, guards and sign-off rules, checked before an
+//! event is written. `apply` trusts events; this module decides which events may exist.
+
+use serde_json::{Map, Value};
+
+use crate::model::workflow::{Duty, RoleId, Signers, SignoffRule, StateId, StateKind, Workflow};
+use crate::org::{Org, Person};
+use crate::runtime::eval::Scope;
+use crate::runtime::{actor_value, Instance, RuntimeError};
+
+/// Something a person may do now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    /// In which active state.
+    pub state: StateId,
+    /// The action's name, or `sign` / `reject` on a sign-off.
+    pub action: String,
+    /// The role they would act as.
+    pub role: String,
+}
+
+fn role_names(workflow: &Workflow, roles: &[RoleId]) -> Vec<String> {
+    roles.iter().map(|r| workflow.role(*r).name().to_owned()).collect()
+}
+
+/// The first of `roles` that `person` holds.
+fn held(workflow: &Workflow, person: &Person, roles: &[RoleId]) -> Option<String> {
+    role_names(workflow, roles).into_iter().find(|r| person.roles.contains(r))
+}
+
+fn needed(workflow: &Workflow, roles: &[RoleId]) -> String {
+    let names: Vec<String> =
+        roles.iter().map(|r| format!("`{}` ({})", workflow.role(*r).name(), workflow.role(*r).title())).collect();
+    match names.len() {
+        0 => "(none)".into(),
+        1 => names[0].clone(),
+        _ => format!("one of {}", names.join(", ")),
+    }
+}
+
+/// Check that `person` may start an instance; returns the role they start as.
+///
+/// # Errors
+/// `MissingRole` when they hold none of the starting roles.
+pub fn check_start(workflow: &Workflow, person: &Person) -> Result<String, RuntimeError> {
+    held(workflow, person, workflow.start().by()).ok_or_else(|| RuntimeError::MissingRole {
+        person: person.id.clone(),
+        what: format!("start `{}`", workflow.id()),
+        needed: needed(workflow, workflow.start().by()),
+    })
+}
+
+fn check_duties(
+    workflow: &Workflow,
+    instance: &Instance,
+    person: &Person,
+    duties: &[Duty],
+    what: &str,
+) -> Result<(), RuntimeError> {
+    for duty in duties {
+        let broken = match duty {
+            Duty::Requester if instance.requester == person.id => {
+                Some("the requester may not take this step".to_owned())
+            }
+            Duty::ActorOf(s) if instance.acted_in(*s, &person.id) => Some(format!(
+                "whoever acted in `{}` ({}) may not take this step",
+                workflow.state(*s).name(),
+                workflow.state(*s).title()
+            )),
+            _ => None,
+        };
+        if let Some(rule) = broken {
+            return Err(RuntimeError::SeparationOfDuty { person: person.id.clone(), what: what.to_owned(), rule });
+        }
+    }
+    Ok(())
+}
+
+fn active_names(workflow: &Workflow, instance: &Instance) -> Vec<String> {
+    instance.tokens.iter().map(|t| format!("`{}`", workflow.state(t.state).name())).collect()
+}
+
+fn require_active(workflow: &Workflow, instance: &Instance, state: StateId) -> Result<(), RuntimeError> {
+    if !instance.is_active() {
+        return Err(RuntimeError::NotActive { status: instance.status.name().to_owned() });
+    }
+    if instance.token(state).is_none() {
+        return Err(RuntimeError::StateNotActive {
+            state: workflow.state(state).name().to_owned(),
+            active: active_names(workflow, instance),
+        });
+    }
+    Ok(())
+}
+
+/// Check that `person` may take action `action` of `state`, with `input` filled in; returns the
+/// role they act as.
+///
+/// # Errors
+/// The first rule that forbids it.
+pub fn check_action(
+    workflow: &Workflow,
+    instance: &Instance,
+    person: &Person,
+    state: StateId,
+    action: usize,
+    input: &Map<String, Value>,
+    comment: Option<&str>,
+) -> Result<String, RuntimeError> {
+    require_active(workflow, instance, state)?;
+    let StateKind::Task { actions } = workflow.state(state).kind() else {
+        return Err(RuntimeError::Inconsistent(format!("`{}` has no actions", workflow.state(state).name())));
+    };
+    let a = &actions[action];
+    let what = format!("take `{}` in `{}`", a.name(), workflow.state(state).name());
+    let role = held(workflow, person, a.by()).ok_or_else(|| RuntimeError::MissingRole {
+        person: person.id.clone(),
+        what: what.clone(),
+        needed: needed(workflow, a.by()),
+    })?;
+    check_duties(workflow, instance, person, a.not_by(), &what)?;
+    crate::runtime::check_input(
+        workflow,
+        &format!("`{}`", a.name()),
+        a.requires(),
+        a.accepts(),
+        &instance.data,
+        input,
+    )?;
+    if a.comment_required() && comment.is_none_or(|c| c.trim().is_empty()) {
+        return Err(RuntimeError::CommentRequired { action: a.name().to_owned() });
+    }
+    if let Some(guard) = a.guard() {
+        let mut data = instance.data.clone();
+        data.extend(input.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let scope = Scope { workflow, data: &data, requester: &instance.requester, actor: actor_value(Some(person)) };
+        if !scope.holds(guard)? {
+            return Err(RuntimeError::GuardFalse { action: a.name().to_owned(), guard: guard.source().to_owned() });
+        }
+    }
+    Ok(role)
+}
+
+/// The roles still to sign `state`, in order.
+fn unsigned_roles(workflow: &Workflow, instance: &Instance, state: StateId, roles: &[RoleId]) -> Vec<String> {
+    let signed: Vec<&str> =
+        instance.token(state).map(|t| t.signatures.iter().map(|s| s.role.as_str()).collect()).unwrap_or_default();
+    role_names(workflow, roles).into_iter().filter(|r| !signed.contains(&r.as_str())).collect()
+}
+
+/// Check that `person` may sign (or, with `reject`, reject) sign-off `state`; returns the role.
+///
+/// # Errors
+/// The first rule that forbids it.
+pub fn check_sign(
+    workflow: &Workflow,
+    org: &Org,
+    instance: &Instance,
+    person: &Person,
+    state: StateId,
+    checklist: &Map<String, Value>,
+    reject: bool,
+) -> Result<String, RuntimeError> {
+    require_active(workflow, instance, state)?;
+    let StateKind::Signoff(signoff) = workflow.state(state).kind() else {
+        return Err(RuntimeError::Inconsistent(format!("`{}` is not a sign-off", workflow.state(state).name())));
+    };
+    let name = workflow.state(state).name().to_owned();
+    let what = format!("sign `{name}`");
+    let token = instance.token(state).expect("checked active");
+    if token.signatures.iter().any(|s| s.person == person.id) {
+        return Err(RuntimeError::AlreadySigned { person: person.id.clone(), state: name });
+    }
+    check_duties(workflow, instance, person, signoff.not_by(), &what)?;
+    let role = match signoff.signers() {
+        Signers::Body(role) => {
+            let role_name = workflow.role(*role).name().to_owned();
+            if !person.roles.contains(&role_name) {
+                return Err(RuntimeError::MissingRole {
+                    person: person.id.clone(),
+                    what,
+                    needed: needed(workflow, &[*role]),
+                });
+            }
+            role_name
+        }
+        Signers::Roles(roles) => {
+            let open = unsigned_roles(workflow, instance, state, roles);
+            if signoff.rule() == SignoffRule::InOrder {
+                let next = open.first().cloned().unwrap_or_default();
+                if !person.roles.contains(&next) {
+                    let title =
+                        workflow.find_role(&next).map(|r| workflow.role(r).title().to_owned()).unwrap_or_default();
+                    return Err(RuntimeError::NotYourTurn { state: name, next: format!("`{next}` ({title})") });
+                }
+                next
+            } else {
+                match open.iter().find(|r| person.roles.contains(r)) {
+                    Some(r) => r.clone(),
+                    None => {
+                        let still: Vec<RoleId> = open.iter().filter_map(|r| workflow.find_role(r)).collect();
+                        return Err(RuntimeError::MissingRole {
+                            person: person.id.clone(),
+                            what,
+                            needed: needed(workflow, &still),
+                        });
+                    }
+                }
+            }
+        }
+    };
+    if let (Some(field), false) = (signoff.checklist(), reject) {
+        if let crate::model::workflow::FieldType::Checklist(items) = workflow.field(field).kind() {
+            let missing: Vec<String> = items
+                .iter()
+                .filter(|(id, _)| checklist.get(id) != Some(&Value::Bool(true)))
+                .map(|(id, title)| format!("`{id}` ({title})"))
+                .collect();
+            if !missing.is_empty() {
+                return Err(RuntimeError::ChecklistIncomplete {
+                    field: workflow.field(field).name().to_owned(),
+                    missing: missing.join(", "),
+                });
+            }
+        }
+    }
+    let _ = org;
+    Ok(role)
+}
+
+/// Check that `person` may cancel the instance.
+///
+/// # Errors
+/// `CannotCancel` with the reason.
+pub fn check_cancel(workflow: &Workflow, instance: &Instance, person: &Person) -> Result<(), RuntimeError> {
+    if !instance.is_active() {
+        return Err(RuntimeError::NotActive { status: instance.status.name().to_owned() });
+    }
+    if instance.parent.is_some() {
+        return Err(RuntimeError::CannotCancel {
+            person: person.id.clone(),
+            reason: "it runs as a sub-workflow; cancel its parent instead".into(),
+        });
+    }
+    let Some(cancel) = workflow.cancel() else {
+        return Err(RuntimeError::CannotCancel {
+            person: person.id.clone(),
+            reason: "this workflow cannot be cancelled".into(),
+        });
+    };
+    if cancel.requester() && instance.requester == person.id {
+        return Ok(());
+    }
+    if held(workflow, person, cancel.roles()).is_some() {
+        return Ok(());
+    }
+    let mut who = role_names(workflow, cancel.roles()).iter().map(|r| format!("`{r}`")).collect::<Vec<_>>();
+    if cancel.requester() {
+        who.insert(0, "the requester".into());
+    }
+    Err(RuntimeError::CannotCancel { person: person.id.clone(), reason: format!("only {} may", who.join(" or ")) })
+}
+
+/// Everything `person` may do now, for `show` and `list --mine`. Guards that need input the
+/// person has not given yet are not evaluated here; `act` checks them.
+#[must_use]
+pub fn available_actions(workflow: &Workflow, org: &Org, instance: &Instance, person: &Person) -> Vec<Offer> {
+    let mut offers = Vec::new();
+    if !instance.is_active() {
+        return offers;
+    }
+    for token in &instance.tokens {
+        match workflow.state(token.state).kind() {
+            StateKind::Task { actions } => {
+                for (i, a) in actions.iter().enumerate() {
+                    let Some(role) = held(workflow, person, a.by()) else { continue };
+                    if check_duties(workflow, instance, person, a.not_by(), "").is_err() {
+                        continue;
+                    }
+                    if let Some(guard) = a.guard() {
+                        let scope = Scope {
+                            workflow,
+                            data: &instance.data,
+                            requester: &instance.requester,
+                            actor: actor_value(Some(person)),
+                        };
+                        if scope.holds(guard) == Ok(false) {
+                            continue;
+                        }
+                    }
+                    let _ = i;
+                    offers.push(Offer { state: token.state, action: a.name().to_owned(), role });
+                }
+            }
+            StateKind::Signoff(_) => {
+                let all_true = Map::new();
+                let can = check_sign(workflow, org, instance, person, token.state, &all_true, true);
+                if let Ok(role) = can {
+                    offers.push(Offer { state: token.state, action: "sign".into(), role: role.clone() });
+                    offers.push(Offer { state: token.state, action: "reject".into(), role });
+                }
+            }
+            _ => {}
+        }
+    }
+    offers
+}

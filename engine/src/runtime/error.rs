@@ -1,0 +1,107 @@
+//! Why an operation on an instance was refused, as data with a hint. Nothing is written when
+//! one of these is returned.
+
+use thiserror::Error;
+
+/// A refused operation.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    #[error("unknown person `{person}`")]
+    UnknownActor { person: String, suggestion: Option<String> },
+    #[error("{person} may not {what}: it needs the role {needed}")]
+    MissingRole { person: String, what: String, needed: String },
+    #[error("{person} may not {what}: {rule}")]
+    SeparationOfDuty { person: String, what: String, rule: String },
+    #[error("`{action}` is not allowed now: its condition `{guard}` is false")]
+    GuardFalse { action: String, guard: String },
+    #[error("the condition `{guard}` could not be evaluated: {message}")]
+    GuardError { guard: String, message: String },
+    #[error("state `{state}` is not active in this instance")]
+    StateNotActive { state: String, active: Vec<String> },
+    #[error("`{action}` is not an action of `{state}`")]
+    UnknownAction { state: String, action: String, available: Vec<String>, suggestion: Option<String> },
+    #[error("`{action}` is not available now")]
+    ActionNotAvailable { action: String, active: Vec<String> },
+    #[error("`{action}` is available in more than one active state: {states}")]
+    AmbiguousAction { action: String, states: String },
+    #[error("the input has {} problem{}:\n{}", .problems.len(), if .problems.len() == 1 { "" } else { "s" }, .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    BadInput { problems: Vec<String> },
+    #[error("a comment is required for `{action}`")]
+    CommentRequired { action: String },
+    #[error("{person} has already signed `{state}`")]
+    AlreadySigned { person: String, state: String },
+    #[error("`{state}` is signed in order; the next signer is the {next}")]
+    NotYourTurn { state: String, next: String },
+    #[error("the checklist `{field}` is not complete: {missing} not confirmed")]
+    ChecklistIncomplete { field: String, missing: String },
+    #[error("the instance is {status}, nothing more can happen to it")]
+    NotActive { status: String },
+    #[error("{person} may not cancel this instance: {reason}")]
+    CannotCancel { person: String, reason: String },
+    #[error("the instance changed since you looked (version {expected}, now {actual})")]
+    Stale { expected: i64, actual: i64, since: Vec<String> },
+    #[error("automatic steps from `{state}` did not settle after {steps} steps")]
+    Runaway { state: String, steps: usize },
+    #[error("the event does not fit the instance: {0}")]
+    Inconsistent(String),
+}
+
+impl RuntimeError {
+    /// What to do about it.
+    #[must_use]
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            RuntimeError::UnknownActor { suggestion: Some(s), .. } => format!("did you mean `{s}`?"),
+            RuntimeError::UnknownActor { .. } => "people come from the org file: `liucheng org load FILE`".into(),
+            RuntimeError::MissingRole { .. } => "ask someone who holds that role, or have the org file updated".into(),
+            RuntimeError::SeparationOfDuty { .. } => "someone else must take this step".into(),
+            RuntimeError::GuardFalse { .. } => "`liucheng show ID` lists what can be done now".into(),
+            RuntimeError::GuardError { .. } => "fill in the fields the condition reads, or correct the workflow".into(),
+            RuntimeError::StateNotActive { active, .. } | RuntimeError::ActionNotAvailable { active, .. } => {
+                if active.is_empty() {
+                    "nothing is active".into()
+                } else {
+                    format!("active now: {}", active.join(", "))
+                }
+            }
+            RuntimeError::UnknownAction { suggestion: Some(s), .. } => format!("did you mean `{s}`?"),
+            RuntimeError::UnknownAction { available, .. } => format!("its actions are {}", available.join(", ")),
+            RuntimeError::AmbiguousAction { .. } => "name the state with `--state`".into(),
+            RuntimeError::BadInput { .. } => "`liucheng show ID` lists the fields each action needs".into(),
+            RuntimeError::CommentRequired { .. } => "add `--comment TEXT`".into(),
+            RuntimeError::ChecklistIncomplete { .. } => {
+                "confirm every item, e.g. `--data 'safety={\"site\": true, ...}'`".into()
+            }
+            RuntimeError::Stale { since, .. } => format!("what happened since:\n{}", since.join("\n")),
+            RuntimeError::CannotCancel { .. } => "the workflow's `cancel.by` says who may cancel".into(),
+            _ => return None,
+        })
+    }
+
+    /// A stable code, for scripts.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            RuntimeError::UnknownActor { .. } => "unknown-actor",
+            RuntimeError::MissingRole { .. } => "missing-role",
+            RuntimeError::SeparationOfDuty { .. } => "separation-of-duty",
+            RuntimeError::GuardFalse { .. } => "guard-false",
+            RuntimeError::GuardError { .. } => "guard-error",
+            RuntimeError::StateNotActive { .. } => "state-not-active",
+            RuntimeError::UnknownAction { .. } => "unknown-action",
+            RuntimeError::ActionNotAvailable { .. } => "action-not-available",
+            RuntimeError::AmbiguousAction { .. } => "ambiguous-action",
+            RuntimeError::BadInput { .. } => "bad-input",
+            RuntimeError::CommentRequired { .. } => "comment-required",
+            RuntimeError::AlreadySigned { .. } => "already-signed",
+            RuntimeError::NotYourTurn { .. } => "not-your-turn",
+            RuntimeError::ChecklistIncomplete { .. } => "checklist-incomplete",
+            RuntimeError::NotActive { .. } => "not-active",
+            RuntimeError::CannotCancel { .. } => "cannot-cancel",
+            RuntimeError::Stale { .. } => "stale",
+            RuntimeError::Runaway { .. } => "runaway",
+            RuntimeError::Inconsistent(_) => "inconsistent",
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Evaluating guards and `with` expressions against an instance: data as CEL values (money and
+//! decimals as doubles, dates as RFC 3339 text), plus `actor` and `requester`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cel::objects::{Key, Map as CelMap};
+use cel::{Context, Value as Cel};
+use serde_json::{Map, Value};
+
+use crate::model::expr::Expr;
+use crate::model::workflow::{FieldType, Workflow};
+use crate::org::Person;
+use crate::runtime::RuntimeError;
+
+/// A JSON value as CEL sees it, typed by the field it belongs to when known.
+fn json_to_cel(value: &Value, kind: Option<&FieldType>) -> Cel {
+    match (value, kind) {
+        (Value::Null, _) => Cel::Null,
+        (Value::Bool(b), _) => Cel::Bool(*b),
+        (Value::Number(n), Some(FieldType::Decimal | FieldType::Money)) => Cel::Float(n.as_f64().unwrap_or(f64::NAN)),
+        (Value::String(s), Some(FieldType::Decimal | FieldType::Money)) => Cel::Float(s.parse().unwrap_or(f64::NAN)),
+        (Value::Number(n), _) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Cel::Int(i),
+            (None, Some(f)) => Cel::Float(f),
+            (None, None) => Cel::Null,
+        },
+        (Value::String(s), _) => Cel::String(Arc::new(s.clone())),
+        (Value::Array(items), Some(FieldType::List(inner))) => {
+            Cel::List(Arc::new(items.iter().map(|i| json_to_cel(i, Some(inner))).collect()))
+        }
+        (Value::Array(items), _) => Cel::List(Arc::new(items.iter().map(|i| json_to_cel(i, None)).collect())),
+        (Value::Object(map), _) => {
+            let entries: HashMap<Key, Cel> =
+                map.iter().map(|(k, v)| (Key::String(Arc::new(k.clone())), json_to_cel(v, None))).collect();
+            Cel::Map(CelMap { map: Arc::new(entries) })
+        }
+    }
+}
+
+/// The instance data as CEL values: every declared field, `null` when unset.
+#[must_use]
+pub fn data_to_cel(workflow: &Workflow, data: &Map<String, Value>) -> Vec<(String, Cel)> {
+    workflow
+        .fields()
+        .iter()
+        .map(|f| (f.name().to_owned(), data.get(f.name()).map_or(Cel::Null, |v| json_to_cel(v, Some(f.kind())))))
+        .collect()
+}
+
+/// The acting person as guards see `actor`: id, name, roles, department and attributes.
+#[must_use]
+pub fn actor_value(person: Option<&Person>) -> Value {
+    match person {
+        None => Value::Null,
+        Some(p) => {
+            let mut map = p.attributes.clone();
+            map.insert("id".into(), Value::String(p.id.clone()));
+            map.insert("name".into(), Value::String(p.name.clone()));
+            map.insert("roles".into(), Value::Array(p.roles.iter().cloned().map(Value::String).collect()));
+            map.insert("department".into(), p.department.clone().map_or(Value::Null, Value::String));
+            Value::Object(map)
+        }
+    }
+}
+
+/// The variables of one evaluation.
+pub(crate) struct Scope<'a> {
+    pub(crate) workflow: &'a Workflow,
+    pub(crate) data: &'a Map<String, Value>,
+    pub(crate) requester: &'a str,
+    pub(crate) actor: Value,
+}
+
+impl Scope<'_> {
+    /// Evaluate `expr`.
+    pub(crate) fn eval(&self, expr: &Expr) -> Result<Cel, RuntimeError> {
+        let mut context = Context::default();
+        for (name, value) in data_to_cel(self.workflow, self.data) {
+            context.add_variable_from_value(name, value);
+        }
+        context.add_variable_from_value("requester", Cel::String(Arc::new(self.requester.to_owned())));
+        context.add_variable_from_value("actor", json_to_cel(&self.actor, None));
+        expr.program()
+            .execute(&context)
+            .map_err(|e| RuntimeError::GuardError { guard: expr.source().to_owned(), message: e.to_string() })
+    }
+
+    /// Evaluate a guard; anything but `true` is false, and an evaluation error is an error.
+    pub(crate) fn holds(&self, expr: &Expr) -> Result<bool, RuntimeError> {
+        match self.eval(expr)? {
+            Cel::Bool(b) => Ok(b),
+            other => Err(RuntimeError::GuardError {
+                guard: expr.source().to_owned(),
+                message: format!("it gave {other:?}, not true or false"),
+            }),
+        }
+    }
+}
+
+/// A CEL value as JSON, for data set by `with` expressions.
+pub(crate) fn cel_to_json(value: &Cel) -> Value {
+    match value {
+        Cel::Null => Value::Null,
+        Cel::Bool(b) => Value::Bool(*b),
+        Cel::Int(i) => Value::from(*i),
+        Cel::UInt(u) => Value::from(*u),
+        Cel::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        Cel::String(s) => Value::String(s.to_string()),
+        Cel::List(items) => Value::Array(items.iter().map(cel_to_json).collect()),
+        Cel::Map(m) => Value::Object(
+            m.map
+                .iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Key::String(s) => s.to_string(),
+                        Key::Int(i) => i.to_string(),
+                        Key::Uint(u) => u.to_string(),
+                        Key::Bool(b) => b.to_string(),
+                    };
+                    (key, cel_to_json(v))
+                })
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}

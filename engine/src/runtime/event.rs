@@ -1,0 +1,110 @@
+//! Events: everything that happens to an instance, each the input of one `apply`. The store
+//! keeps them append-only; replaying them rebuilds the instance exactly.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::model::workflow::StateId;
+
+/// The actor recorded for what the engine does by itself (deadlines, schedules).
+pub const SYSTEM: &str = "system";
+
+/// One thing that happened to an instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// Who: a person id, or `system`.
+    pub actor: String,
+    /// The role they acted as, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Their comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The instance started with this data.
+    Started {
+        /// Initial data.
+        data: Map<String, Value>,
+        /// The parent's call state, for a sub-workflow.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent: Option<super::ParentLink>,
+    },
+    /// A human step's action was taken.
+    Acted {
+        /// The state.
+        state: StateId,
+        /// The action's position in the state.
+        action: usize,
+        /// Data filled in.
+        data: Map<String, Value>,
+    },
+    /// A signer signed a sign-off.
+    Signed {
+        /// The sign-off state.
+        state: StateId,
+        /// The checklist answers.
+        #[serde(default, skip_serializing_if = "Map::is_empty")]
+        checklist: Map<String, Value>,
+        /// For a sign-off by every holder of a role: how many holders there were when signing.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body_size: Option<usize>,
+    },
+    /// A signer rejected a sign-off.
+    Rejected {
+        /// The sign-off state.
+        state: StateId,
+    },
+    /// A deadline passed and was acted on.
+    DeadlinePassed {
+        /// The state whose deadline passed.
+        state: StateId,
+    },
+    /// A sub-workflow instance was started for a call state.
+    ChildStarted {
+        /// The call state.
+        state: StateId,
+        /// The child instance.
+        child: i64,
+    },
+    /// A sub-workflow instance finished.
+    ChildFinished {
+        /// The call state.
+        state: StateId,
+        /// The child instance.
+        child: i64,
+        /// Its outcome.
+        outcome: String,
+    },
+    /// The instance was withdrawn or cancelled.
+    Cancelled {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl EventKind {
+    /// A short name for listings, e.g. `acted`.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Started { .. } => "started",
+            EventKind::Acted { .. } => "acted",
+            EventKind::Signed { .. } => "signed",
+            EventKind::Rejected { .. } => "rejected",
+            EventKind::DeadlinePassed { .. } => "deadline",
+            EventKind::ChildStarted { .. } => "child_started",
+            EventKind::ChildFinished { .. } => "child_finished",
+            EventKind::Cancelled { .. } => "cancelled",
+        }
+    }
+}

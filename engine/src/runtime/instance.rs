@@ -1,0 +1,122 @@
+//! The state of one instance: its active states (tokens), its data, who acted where, and whether
+//! it is still running. Always the fold of `apply` over the instance's events.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::model::workflow::StateId;
+
+/// Whether an instance is running.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    /// Still running.
+    Active,
+    /// Reached an end state with this outcome.
+    Finished {
+        /// The end state's outcome.
+        outcome: String,
+    },
+    /// Withdrawn or cancelled.
+    Cancelled {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Status {
+    /// The short name used in listings and filters: `active`, `done` or `cancelled`.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Finished { .. } => "done",
+            Status::Cancelled { .. } => "cancelled",
+        }
+    }
+}
+
+/// One signature on a sign-off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signature {
+    /// Who signed.
+    pub person: String,
+    /// The role they signed as.
+    pub role: String,
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// Their checklist answers, if the sign-off has a checklist.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub checklist: Map<String, Value>,
+}
+
+/// An active state of an instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Token {
+    /// The state.
+    pub state: StateId,
+    /// When it became active.
+    pub entered_at: DateTime<FixedOffset>,
+    /// When its deadline falls due, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<DateTime<FixedOffset>>,
+    /// Signatures so far, for a sign-off.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<Signature>,
+    /// The child instance, for a call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child: Option<i64>,
+}
+
+/// The call state of a parent instance that started this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentLink {
+    /// The parent instance.
+    pub instance: i64,
+    /// Its call state.
+    pub state: StateId,
+}
+
+/// The state of one instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    /// Running, finished or cancelled.
+    #[serde(flatten)]
+    pub status: Status,
+    /// Who started it.
+    pub requester: String,
+    /// When it started.
+    pub started_at: DateTime<FixedOffset>,
+    /// Its active states.
+    pub tokens: Vec<Token>,
+    /// Its data, by field.
+    pub data: Map<String, Value>,
+    /// Who acted in which state, in order: separation-of-duty rules read it.
+    pub actors: Vec<(StateId, String)>,
+    /// The states entered, in order: operators may return an instance to one of them.
+    pub visited: Vec<StateId>,
+    /// The parent's call state, for a sub-workflow instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentLink>,
+}
+
+impl Instance {
+    /// The token on `state`, if that state is active.
+    #[must_use]
+    pub fn token(&self, state: StateId) -> Option<&Token> {
+        self.tokens.iter().find(|t| t.state == state)
+    }
+
+    /// Whether `person` acted in `state`.
+    #[must_use]
+    pub fn acted_in(&self, state: StateId, person: &str) -> bool {
+        self.actors.iter().any(|(s, p)| *s == state && p == person)
+    }
+
+    /// Whether it is still running.
+    #[must_use]
+    pub fn is_active(&self) -> bool {
+        self.status == Status::Active
+    }
+}

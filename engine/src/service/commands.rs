@@ -1,0 +1,258 @@
+//! Start, act (actions, signatures, rejections) and cancel: each checks who may do it, then
+//! records one event in one transaction.
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::diagnostic::suggest;
+use crate::model::workflow::{Signers, StateId, StateKind, Workflow};
+use crate::org::{Org, Person};
+use crate::runtime::{
+    check_action, check_cancel, check_input, check_sign, check_start, Event, EventKind, Instance, RuntimeError,
+};
+use crate::service::record::Recorded;
+use crate::service::{Context, Service, ServiceError};
+use crate::store::StoreError;
+
+/// A request to take an action (or `sign` / `reject` a sign-off).
+#[derive(Debug, Clone)]
+pub struct ActRequest {
+    pub instance: i64,
+    pub action: String,
+    /// Which active state, when the action name is not enough.
+    pub state: Option<String>,
+    pub actor: String,
+    pub data: Map<String, Value>,
+    pub comment: Option<String>,
+    /// Refuse if the instance has moved on since this version (its event count).
+    pub expect_version: Option<i64>,
+    pub now: DateTime<FixedOffset>,
+}
+
+/// What an operation wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The instance it was about.
+    pub instance: i64,
+    /// Every event written, as (instance, sequence number): children and parents included.
+    pub events: Vec<(i64, i64)>,
+}
+
+impl Outcome {
+    fn of(instance: i64, recorded: Vec<Recorded>) -> Self {
+        Outcome { instance, events: recorded.into_iter().map(|r| (r.instance, r.seq)).collect() }
+    }
+}
+
+fn person<'o>(org: &'o Org, id: &str) -> Result<&'o Person, RuntimeError> {
+    org.person(id).ok_or_else(|| RuntimeError::UnknownActor {
+        person: id.to_owned(),
+        suggestion: suggest(id, org.people.keys().map(String::as_str)),
+    })
+}
+
+fn load(ctx: &mut Context<'_, '_>, id: i64) -> Result<(i64, std::sync::Arc<Workflow>, Instance, i64), ServiceError> {
+    let row = ctx.tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+    let (workflow, _) = ctx.definition(row.definition_id)?;
+    let instance: Instance = serde_json::from_str(&row.snapshot)
+        .map_err(|e| StoreError::Damaged(format!("snapshot of instance {id}: {e}")))?;
+    Ok((row.definition_id, workflow, instance, row.version))
+}
+
+/// What `act` resolves its request to.
+enum Step {
+    Action(StateId, usize),
+    Sign(StateId),
+    Reject(StateId),
+}
+
+fn resolve_step(workflow: &Workflow, instance: &Instance, request: &ActRequest) -> Result<Step, RuntimeError> {
+    let active: Vec<StateId> = instance.tokens.iter().map(|t| t.state).collect();
+    let active_names = || active.iter().map(|s| format!("`{}`", workflow.state(*s).name())).collect::<Vec<_>>();
+    if !instance.is_active() {
+        return Err(RuntimeError::NotActive { status: instance.status.name().to_owned() });
+    }
+    let states: Vec<StateId> = match &request.state {
+        Some(name) => {
+            let id = workflow
+                .find_state(name)
+                .filter(|s| active.contains(s))
+                .ok_or_else(|| RuntimeError::StateNotActive { state: name.clone(), active: active_names() })?;
+            vec![id]
+        }
+        None => active.clone(),
+    };
+    let mut found = Vec::new();
+    let mut known: Vec<String> = Vec::new();
+    for s in &states {
+        match workflow.state(*s).kind() {
+            StateKind::Task { actions } => {
+                for (i, a) in actions.iter().enumerate() {
+                    known.push(a.name().to_owned());
+                    if a.name() == request.action {
+                        found.push(Step::Action(*s, i));
+                    }
+                }
+            }
+            StateKind::Signoff(signoff) => {
+                known.push("sign".into());
+                if signoff.reject().is_some() {
+                    known.push("reject".into());
+                }
+                match request.action.as_str() {
+                    "sign" => found.push(Step::Sign(*s)),
+                    "reject" if signoff.reject().is_some() => found.push(Step::Reject(*s)),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => {
+            let elsewhere = workflow.states().iter().any(|s| match s.kind() {
+                StateKind::Task { actions } => actions.iter().any(|a| a.name() == request.action),
+                StateKind::Signoff(_) => request.action == "sign" || request.action == "reject",
+                _ => false,
+            });
+            if elsewhere {
+                Err(RuntimeError::ActionNotAvailable { action: request.action.clone(), active: active_names() })
+            } else {
+                let suggestion = suggest(&request.action, known.iter().map(String::as_str));
+                Err(RuntimeError::UnknownAction {
+                    state: states.first().map_or_else(String::new, |s| workflow.state(*s).name().to_owned()),
+                    action: request.action.clone(),
+                    available: known.iter().map(|k| format!("`{k}`")).collect(),
+                    suggestion,
+                })
+            }
+        }
+        _ => Err(RuntimeError::AmbiguousAction {
+            action: request.action.clone(),
+            states: found
+                .iter()
+                .map(|s| match s {
+                    Step::Action(st, _) | Step::Sign(st) | Step::Reject(st) => {
+                        format!("`{}`", workflow.state(*st).name())
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+impl Service {
+    /// Start an instance of the latest definition of `workflow` as `actor`, with `data`.
+    ///
+    /// # Errors
+    /// When the workflow or the actor is unknown, the actor may not start it, or the data is bad.
+    pub fn start(
+        &mut self,
+        workflow: &str,
+        actor: &str,
+        data: Map<String, Value>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Outcome, ServiceError> {
+        self.store.write(|tx| {
+            let mut ctx = Context::new(tx, now);
+            let (definition_id, definition, _) = ctx.latest(workflow)?;
+            let org = ctx.org()?;
+            let person = person(&org, actor)?;
+            let role = check_start(&definition, person)?;
+            let start = definition.start();
+            check_input(&definition, "starting", start.requires(), start.accepts(), &Map::new(), &data)?;
+            let event = Event {
+                at: now.with_timezone(&definition.timezone()),
+                actor: actor.to_owned(),
+                role: Some(role),
+                comment: None,
+                kind: EventKind::Started { data, parent: None },
+            };
+            let (id, recorded) = ctx.create(definition_id, event)?;
+            Ok(Outcome::of(id, recorded))
+        })
+    }
+
+    /// Take an action, sign or reject, as `request.actor`.
+    ///
+    /// # Errors
+    /// The first rule that forbids it; nothing is written then.
+    pub fn act(&mut self, request: &ActRequest) -> Result<Outcome, ServiceError> {
+        self.store.write(|tx| {
+            let mut ctx = Context::new(tx, request.now);
+            let (_, workflow, instance, version) = load(&mut ctx, request.instance)?;
+            if let Some(v) = request.expect_version {
+                if v != version {
+                    return Err(ctx.stale(request.instance, v, version)?.into());
+                }
+            }
+            let org = ctx.org()?;
+            let person = person(&org, &request.actor)?;
+            let at = request.now.with_timezone(&workflow.timezone());
+            let comment = request.comment.clone().filter(|c| !c.trim().is_empty());
+            let (role, kind) = match resolve_step(&workflow, &instance, request)? {
+                Step::Action(state, action) => {
+                    let role =
+                        check_action(&workflow, &instance, person, state, action, &request.data, comment.as_deref())?;
+                    (role, EventKind::Acted { state, action, data: request.data.clone() })
+                }
+                Step::Sign(state) => {
+                    let role = check_sign(&workflow, &org, &instance, person, state, &request.data, false)?;
+                    let body_size = match workflow.state(state).kind() {
+                        StateKind::Signoff(s) => match s.signers() {
+                            Signers::Body(r) => Some(org.holders(workflow.role(*r).name()).len()),
+                            Signers::Roles(_) => None,
+                        },
+                        _ => None,
+                    };
+                    (role, EventKind::Signed { state, checklist: request.data.clone(), body_size })
+                }
+                Step::Reject(state) => {
+                    let role = check_sign(&workflow, &org, &instance, person, state, &request.data, true)?;
+                    if comment.is_none() {
+                        return Err(RuntimeError::CommentRequired { action: "reject".into() }.into());
+                    }
+                    (role, EventKind::Rejected { state })
+                }
+            };
+            let event = Event { at, actor: request.actor.clone(), role: Some(role), comment, kind };
+            let recorded = ctx.record(request.instance, Some(version), event)?;
+            Ok(Outcome::of(request.instance, recorded))
+        })
+    }
+
+    /// Withdraw (by the requester) or cancel (by a permitted role) an instance.
+    ///
+    /// # Errors
+    /// When `actor` may not, or the instance is not running.
+    pub fn cancel(
+        &mut self,
+        id: i64,
+        actor: &str,
+        reason: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Outcome, ServiceError> {
+        self.store.write(|tx| {
+            let mut ctx = Context::new(tx, now);
+            let (_, workflow, instance, version) = load(&mut ctx, id)?;
+            let org = ctx.org()?;
+            let person = person(&org, actor)?;
+            check_cancel(&workflow, &instance, person)?;
+            if reason.trim().is_empty() {
+                return Err(RuntimeError::CommentRequired { action: "cancel".into() }.into());
+            }
+            let event = Event {
+                at: now.with_timezone(&workflow.timezone()),
+                actor: actor.to_owned(),
+                role: None,
+                comment: Some(reason.to_owned()),
+                kind: EventKind::Cancelled { reason: reason.to_owned() },
+            };
+            let recorded = ctx.record(id, Some(version), event)?;
+            Ok(Outcome::of(id, recorded))
+        })
+    }
+}

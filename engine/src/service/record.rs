@@ -1,0 +1,281 @@
+//! Recording an event: apply it, append it to the log with what it changed and its hash, store
+//! the new snapshot, then carry out its effects (children, parents) in the same transaction.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde_json::{Map, Value};
+
+use crate::audit::{event_hash, GENESIS};
+use crate::model::workflow::{StateId, StateKind, Workflow};
+use crate::runtime::{apply, Applied, Effect, Event, EventKind, Instance, ParentLink, RuntimeError, Status, SYSTEM};
+use crate::service::{Context, ServiceError};
+use crate::store::{EventRow, InstanceRow, StoreError};
+
+/// An event as recorded: the instance and sequence number it got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Recorded {
+    pub(crate) instance: i64,
+    pub(crate) seq: i64,
+}
+
+/// Times are stored in UTC so that they compare as text.
+pub(crate) fn utc_text(t: DateTime<FixedOffset>) -> String {
+    t.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+fn state_names(workflow: &Workflow, instance: Option<&Instance>) -> String {
+    instance.map_or_else(String::new, |i| {
+        i.tokens.iter().map(|t| workflow.state(t.state).name()).collect::<Vec<_>>().join(",")
+    })
+}
+
+fn changes(before: Option<&Map<String, Value>>, after: &Map<String, Value>) -> Map<String, Value> {
+    let empty = Map::new();
+    let before = before.unwrap_or(&empty);
+    let mut out = Map::new();
+    for (k, v) in after {
+        let old = before.get(k).cloned().unwrap_or(Value::Null);
+        if &old != v {
+            out.insert(k.clone(), Value::Array(vec![old, v.clone()]));
+        }
+    }
+    for (k, v) in before {
+        if !after.contains_key(k) {
+            out.insert(k.clone(), Value::Array(vec![v.clone(), Value::Null]));
+        }
+    }
+    out
+}
+
+/// The state and action columns of an event, for people reading the log.
+fn subject(workflow: &Workflow, event: &Event) -> (Option<String>, Option<String>) {
+    let name = |s: &StateId| Some(workflow.state(*s).name().to_owned());
+    match &event.kind {
+        EventKind::Started { .. } => (None, Some("start".into())),
+        EventKind::Acted { state, action, .. } => {
+            let action = match workflow.state(*state).kind() {
+                StateKind::Task { actions } => actions.get(*action).map(|a| a.name().to_owned()),
+                _ => None,
+            };
+            (name(state), action)
+        }
+        EventKind::Signed { state, .. } => (name(state), Some("sign".into())),
+        EventKind::Rejected { state } => (name(state), Some("reject".into())),
+        EventKind::DeadlinePassed { state } => (name(state), Some("deadline".into())),
+        EventKind::ChildStarted { state, .. } => (name(state), Some("call".into())),
+        EventKind::ChildFinished { state, outcome, .. } => (name(state), Some(outcome.clone())),
+        EventKind::Cancelled { .. } => (None, Some("cancel".into())),
+    }
+}
+
+/// The bookkeeping columns of an instance row, beside what its snapshot gives.
+struct Bookkeeping<'a> {
+    id: i64,
+    definition_id: i64,
+    version: i64,
+    head: &'a str,
+    created: &'a str,
+    now: &'a str,
+}
+
+fn row_of(b: &Bookkeeping<'_>, workflow: &Workflow, instance: &Instance) -> InstanceRow {
+    let Bookkeeping { id, definition_id, version, head, created, now } = *b;
+    let (status, outcome) = match &instance.status {
+        Status::Active => ("active", None),
+        Status::Finished { outcome } => ("done", Some(outcome.clone())),
+        Status::Cancelled { .. } => ("cancelled", None),
+    };
+    InstanceRow {
+        id,
+        definition_id,
+        workflow: workflow.id().to_owned(),
+        status: status.to_owned(),
+        outcome,
+        states: state_names(workflow, Some(instance)),
+        requester: instance.requester.clone(),
+        parent_id: instance.parent.map(|p| p.instance),
+        snapshot: serde_json::to_string(instance).expect("an instance serialises"),
+        version,
+        next_due: instance.tokens.iter().filter_map(|t| t.due).min().map(utc_text),
+        head_hash: head.to_owned(),
+        created_at: created.to_owned(),
+        updated_at: now.to_owned(),
+    }
+}
+
+impl Context<'_, '_> {
+    /// Start a new instance of definition `definition_id` with its `Started` event.
+    pub(crate) fn create(&mut self, definition_id: i64, event: Event) -> Result<(i64, Vec<Recorded>), ServiceError> {
+        let (id, deferred) = self.create_deferred(definition_id, event)?;
+        let mut recorded = vec![Recorded { instance: id, seq: 1 }];
+        recorded.extend(self.carry_out_deferred(id, deferred)?);
+        Ok((id, recorded))
+    }
+
+    /// Record `event` on instance `id`, which must still be at `expected` (its event count).
+    pub(crate) fn record(
+        &mut self,
+        id: i64,
+        expected: Option<i64>,
+        event: Event,
+    ) -> Result<Vec<Recorded>, ServiceError> {
+        let row = self.tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+        if let Some(v) = expected {
+            if v != row.version {
+                return Err(self.stale(id, v, row.version)?.into());
+            }
+        }
+        let (workflow, hash) = self.definition(row.definition_id)?;
+        let before: Instance = serde_json::from_str(&row.snapshot)
+            .map_err(|e| StoreError::Damaged(format!("snapshot of instance {id}: {e}")))?;
+        let applied = apply(&workflow, Some(&before), &event)?;
+        let seq = row.version + 1;
+        let head = self.append(id, seq, &row.head_hash, &hash, &workflow, Some(&before), &event, &applied)?;
+        let now = utc_text(self.now);
+        let book = Bookkeeping {
+            id,
+            definition_id: row.definition_id,
+            version: seq,
+            head: &head,
+            created: &row.created_at,
+            now: &now,
+        };
+        let new_row = row_of(&book, &workflow, &applied.instance);
+        if !self.tx.update_instance(&new_row, row.version)? {
+            return Err(self.stale(id, row.version, row.version + 1)?.into());
+        }
+        let mut recorded = vec![Recorded { instance: id, seq }];
+        recorded.extend(self.carry_out(id, &applied.instance, applied.effects)?);
+        Ok(recorded)
+    }
+
+    pub(crate) fn stale(&mut self, id: i64, expected: i64, actual: i64) -> Result<RuntimeError, ServiceError> {
+        let since = self
+            .tx
+            .events(id, expected)?
+            .into_iter()
+            .map(|e| {
+                let what = [e.state.clone(), e.action.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+                format!("  #{} {} {} {} {}", e.seq, e.at, e.actor, e.kind, what)
+            })
+            .collect();
+        Ok(RuntimeError::Stale { expected, actual, since })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn append(
+        &mut self,
+        id: i64,
+        seq: i64,
+        prev: &str,
+        definition_hash: &str,
+        workflow: &Workflow,
+        before: Option<&Instance>,
+        event: &Event,
+        applied: &Applied,
+    ) -> Result<String, ServiceError> {
+        let (state, action) = subject(workflow, event);
+        let mut change = changes(before.map(|b| &b.data), &applied.instance.data);
+        if !applied.cancelled.is_empty() {
+            let names: Vec<Value> =
+                applied.cancelled.iter().map(|s| Value::String(workflow.state(*s).name().to_owned())).collect();
+            change.insert("(cancelled branches)".into(), Value::Array(names));
+        }
+        let mut row = EventRow {
+            instance_id: id,
+            seq,
+            at: event.at.to_rfc3339(),
+            actor: event.actor.clone(),
+            role: event.role.clone(),
+            kind: event.kind.name().to_owned(),
+            state,
+            action,
+            from_states: state_names(workflow, before),
+            to_states: state_names(workflow, Some(&applied.instance)),
+            changes: Value::Object(change).to_string(),
+            comment: event.comment.clone(),
+            payload: serde_json::to_string(event).expect("an event serialises"),
+            prev_hash: prev.to_owned(),
+            hash: String::new(),
+        };
+        row.hash = event_hash(&row, definition_hash);
+        self.tx.append_event(&row)?;
+        Ok(row.hash)
+    }
+
+    /// Carry out what an event asked for: start children, tell the parent, cancel children.
+    fn carry_out(&mut self, id: i64, instance: &Instance, effects: Vec<Effect>) -> Result<Vec<Recorded>, ServiceError> {
+        let mut recorded = Vec::new();
+        let system = |kind: EventKind, at| Event { at, actor: SYSTEM.into(), role: None, comment: None, kind };
+        for effect in effects {
+            match effect {
+                Effect::StartChild { state, workflow, data } => {
+                    let (definition_id, _, _) = self.latest(&workflow)?;
+                    let parent = Some(ParentLink { instance: id, state });
+                    let start = Event {
+                        at: self.now,
+                        actor: instance.requester.clone(),
+                        role: None,
+                        comment: None,
+                        kind: EventKind::Started { data, parent },
+                    };
+                    // The parent learns the child's id before the child's own effects run, so a
+                    // child that finishes at once finds the parent waiting for it.
+                    let (child, child_recorded) = self.create_deferred(definition_id, start)?;
+                    recorded.extend(self.record(
+                        id,
+                        None,
+                        system(EventKind::ChildStarted { state, child }, self.now),
+                    )?);
+                    recorded.push(Recorded { instance: child, seq: 1 });
+                    recorded.extend(self.carry_out_deferred(child, child_recorded)?);
+                }
+                Effect::Finished { outcome } => {
+                    if let Some(parent) = instance.parent {
+                        let kind = EventKind::ChildFinished { state: parent.state, child: id, outcome };
+                        recorded.extend(self.record(parent.instance, None, system(kind, self.now))?);
+                    }
+                }
+                Effect::CancelChildren { children } => {
+                    for child in children {
+                        let active = self.tx.instance(child)?.is_some_and(|r| r.status == "active");
+                        if active {
+                            let kind =
+                                EventKind::Cancelled { reason: format!("its parent instance {id} no longer needs it") };
+                            recorded.extend(self.record(child, None, system(kind, self.now))?);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// Like `create`, but leaves the effects of the first event for `carry_out_deferred`.
+    fn create_deferred(
+        &mut self,
+        definition_id: i64,
+        event: Event,
+    ) -> Result<(i64, (Instance, Vec<Effect>)), ServiceError> {
+        let (workflow, hash) = self.definition(definition_id)?;
+        let applied = apply(&workflow, None, &event)?;
+        let now = utc_text(self.now);
+        let mut book = Bookkeeping { id: 0, definition_id, version: 1, head: GENESIS, created: &now, now: &now };
+        let id = self.tx.insert_instance(&row_of(&book, &workflow, &applied.instance))?;
+        let head = self.append(id, 1, GENESIS, &hash, &workflow, None, &event, &applied)?;
+        book.id = id;
+        book.head = &head;
+        let row = row_of(&book, &workflow, &applied.instance);
+        if !self.tx.update_instance(&row, 1)? {
+            return Err(StoreError::Damaged(format!("instance {id} changed while it was being created")).into());
+        }
+        Ok((id, (applied.instance, applied.effects)))
+    }
+
+    fn carry_out_deferred(
+        &mut self,
+        id: i64,
+        (instance, effects): (Instance, Vec<Effect>),
+    ) -> Result<Vec<Recorded>, ServiceError> {
+        self.carry_out(id, &instance, effects)
+    }
+}

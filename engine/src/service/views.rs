@@ -1,0 +1,407 @@
+//! What `show` and `list` display: plain data, rendered by the CLI as tables or JSON.
+//! Names and titles are resolved here so that no reader needs the definition.
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::model::workflow::{Signers, StateKind, Workflow};
+use crate::org::Org;
+use crate::runtime::{available_actions, Instance, Status};
+use crate::service::record::utc_text;
+use crate::service::{Context, Service, ServiceError};
+use crate::store::{EventRow, InstanceFilter, InstanceRow, StoreError};
+
+/// An action someone may take in an active state.
+#[derive(Debug, Clone, Serialize)]
+pub struct OfferView {
+    pub action: String,
+    pub title: String,
+    /// Roles that may take it.
+    pub roles: Vec<String>,
+    /// People who hold those roles now.
+    pub people: Vec<String>,
+    pub requires: Vec<String>,
+    pub accepts: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+}
+
+/// An active state.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenView {
+    pub state: String,
+    pub title: String,
+    pub kind: String,
+    pub entered_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// Seconds until the deadline (negative when overdue).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds_left: Option<i64>,
+    pub actions: Vec<OfferView>,
+    /// For a sign-off: who signed, as `person (role)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signed: Vec<String>,
+    /// For a sign-off: the rule, e.g. `3 of 5`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child: Option<i64>,
+}
+
+/// An event, for people.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    pub from: String,
+    pub to: String,
+    pub changes: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl From<EventRow> for EventView {
+    fn from(e: EventRow) -> Self {
+        EventView {
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            role: e.role,
+            kind: e.kind,
+            state: e.state,
+            action: e.action,
+            from: e.from_states,
+            to: e.to_states,
+            changes: serde_json::from_str(&e.changes).unwrap_or(Value::Null),
+            comment: e.comment,
+        }
+    }
+}
+
+/// One instance in full.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceView {
+    pub id: i64,
+    pub workflow: String,
+    pub workflow_title: String,
+    pub revision: i64,
+    /// The number of events so far; pass it as `--expect-version` to act only if nothing changed.
+    pub version: i64,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    pub requester: String,
+    pub started_at: String,
+    pub active: Vec<TokenView>,
+    pub data: Map<String, Value>,
+    /// What the viewer (`--as`) may do now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub you_may: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<(i64, String)>,
+    pub children: Vec<(i64, String, String)>,
+    pub recent: Vec<EventView>,
+}
+
+/// One line of `list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListItem {
+    pub id: i64,
+    pub workflow: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    pub states: Vec<String>,
+    pub requester: String,
+    pub updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_due: Option<String>,
+    pub overdue: bool,
+    /// With `--mine`: what the person may do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub your_actions: Vec<String>,
+}
+
+fn snapshot(row: &InstanceRow) -> Result<Instance, ServiceError> {
+    serde_json::from_str(&row.snapshot)
+        .map_err(|e| StoreError::Damaged(format!("snapshot of instance {}: {e}", row.id)).into())
+}
+
+fn offers(workflow: &Workflow, org: Option<&Org>, state: crate::model::workflow::StateId) -> Vec<OfferView> {
+    let people = |roles: &[String]| -> Vec<String> {
+        let Some(org) = org else { return Vec::new() };
+        let mut names: Vec<String> =
+            roles.iter().flat_map(|r| org.holders(r)).map(|p| format!("{} ({})", p.name, p.id)).collect();
+        names.sort();
+        names.dedup();
+        names
+    };
+    let field_names =
+        |ids: &[crate::model::workflow::FieldId]| ids.iter().map(|f| workflow.field(*f).name().to_owned()).collect();
+    match workflow.state(state).kind() {
+        StateKind::Task { actions } => actions
+            .iter()
+            .map(|a| {
+                let roles: Vec<String> = a.by().iter().map(|r| workflow.role(*r).name().to_owned()).collect();
+                OfferView {
+                    action: a.name().to_owned(),
+                    title: a.title().to_owned(),
+                    people: people(&roles),
+                    roles,
+                    requires: field_names(a.requires()),
+                    accepts: field_names(a.accepts()),
+                    when: a.guard().map(|g| g.source().to_owned()),
+                }
+            })
+            .collect(),
+        StateKind::Signoff(s) => {
+            let roles: Vec<String> = match s.signers() {
+                Signers::Roles(r) => r.iter().map(|r| workflow.role(*r).name().to_owned()).collect(),
+                Signers::Body(r) => vec![workflow.role(*r).name().to_owned()],
+            };
+            let checklist: Vec<String> =
+                s.checklist().map(|f| vec![workflow.field(f).name().to_owned()]).unwrap_or_default();
+            let mut out = vec![OfferView {
+                action: "sign".into(),
+                title: "签字 / Sign".into(),
+                people: people(&roles),
+                roles: roles.clone(),
+                requires: checklist,
+                accepts: Vec::new(),
+                when: None,
+            }];
+            if s.reject().is_some() {
+                out.push(OfferView {
+                    action: "reject".into(),
+                    title: "驳回 / Reject".into(),
+                    people: people(&roles),
+                    roles,
+                    requires: Vec::new(),
+                    accepts: Vec::new(),
+                    when: None,
+                });
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn rule_text(workflow: &Workflow, state: crate::model::workflow::StateId) -> Option<String> {
+    use crate::model::workflow::SignoffRule;
+    let StateKind::Signoff(s) = workflow.state(state).kind() else { return None };
+    let n = match s.signers() {
+        Signers::Roles(r) => r.len().to_string(),
+        Signers::Body(r) => format!("every {}", workflow.role(*r).name()),
+    };
+    Some(match s.rule() {
+        SignoffRule::All => format!("all of {n}"),
+        SignoffRule::Any => format!("any of {n}"),
+        SignoffRule::AtLeast(k) => format!("{k} of {n}"),
+        SignoffRule::InOrder => format!("all of {n}, in order"),
+    })
+}
+
+impl Service {
+    /// One instance as people see it; with `viewer`, also what they may do.
+    ///
+    /// # Errors
+    /// When there is no such instance, or the viewer is unknown.
+    pub fn show(
+        &mut self,
+        id: i64,
+        viewer: Option<&str>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<InstanceView, ServiceError> {
+        self.store.read(|tx| {
+            let mut ctx = Context::new(tx, now);
+            let row = tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+            let (workflow, _) = ctx.definition(row.definition_id)?;
+            let instance = snapshot(&row)?;
+            let org = ctx.org().ok();
+            let revision = tx.definition(row.definition_id)?.map_or(0, |d| d.revision);
+            let active = instance
+                .tokens
+                .iter()
+                .map(|t| {
+                    let state = workflow.state(t.state);
+                    TokenView {
+                        state: state.name().to_owned(),
+                        title: state.title().to_owned(),
+                        kind: state.kind().name().to_owned(),
+                        entered_at: t.entered_at.to_rfc3339(),
+                        due: t.due.map(|d| d.to_rfc3339()),
+                        seconds_left: t.due.map(|d| (d - now).num_seconds()),
+                        actions: offers(&workflow, org.as_deref(), t.state),
+                        signed: t.signatures.iter().map(|s| format!("{} ({})", s.person, s.role)).collect(),
+                        rule: rule_text(&workflow, t.state),
+                        child: t.child,
+                    }
+                })
+                .collect();
+            let you_may = match (viewer, &org) {
+                (Some(v), Some(org)) => {
+                    let person = org.person(v).ok_or_else(|| crate::runtime::RuntimeError::UnknownActor {
+                        person: v.to_owned(),
+                        suggestion: crate::diagnostic::suggest(v, org.people.keys().map(String::as_str)),
+                    })?;
+                    Some(
+                        available_actions(&workflow, org, &instance, person)
+                            .into_iter()
+                            .map(|o| format!("{} in `{}` (as {})", o.action, workflow.state(o.state).name(), o.role))
+                            .collect(),
+                    )
+                }
+                _ => None,
+            };
+            let parent = instance.parent.map(|p| (p.instance, String::new()));
+            let parent = match parent {
+                Some((pid, _)) => {
+                    let prow = tx.instance(pid)?.ok_or(ServiceError::NoInstance(pid))?;
+                    let (pw, _) = ctx.definition(prow.definition_id)?;
+                    let state = instance.parent.map(|p| pw.state(p.state).name().to_owned()).unwrap_or_default();
+                    Some((pid, format!("{} at `{state}`", prow.workflow)))
+                }
+                None => None,
+            };
+            let children = tx.children(id)?.into_iter().map(|c| (c.id, c.workflow, c.status)).collect();
+            let events = tx.events(id, (row.version - 5).max(0))?;
+            let (status, outcome) = match &instance.status {
+                Status::Active => ("active".to_owned(), None),
+                Status::Finished { outcome } => ("done".to_owned(), Some(outcome.clone())),
+                Status::Cancelled { reason } => ("cancelled".to_owned(), Some(reason.clone())),
+            };
+            Ok(InstanceView {
+                id,
+                workflow: workflow.id().to_owned(),
+                workflow_title: workflow.title().to_owned(),
+                revision,
+                version: row.version,
+                status,
+                outcome,
+                requester: instance.requester.clone(),
+                started_at: instance.started_at.to_rfc3339(),
+                active,
+                data: instance.data.clone(),
+                you_may,
+                parent,
+                children,
+                recent: events.into_iter().map(EventView::from).collect(),
+            })
+        })
+    }
+
+    /// Instances matching `filter`; with `mine`, only those where that person can act now.
+    ///
+    /// # Errors
+    /// A store error, or an unknown person for `mine`.
+    pub fn list(
+        &mut self,
+        filter: &InstanceFilter,
+        mine: Option<&str>,
+        overdue: bool,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Vec<ListItem>, ServiceError> {
+        self.store.read(|tx| {
+            let mut ctx = Context::new(tx, now);
+            let mut filter = filter.clone();
+            if overdue {
+                filter.due_before = Some(utc_text(now));
+                filter.status = Some("active".into());
+            }
+            if mine.is_some() {
+                filter.status = Some("active".into());
+            }
+            let org = if mine.is_some() { Some(ctx.org()?) } else { None };
+            let person = match (mine, &org) {
+                (Some(m), Some(o)) => Some(o.person(m).ok_or_else(|| crate::runtime::RuntimeError::UnknownActor {
+                    person: m.to_owned(),
+                    suggestion: crate::diagnostic::suggest(m, o.people.keys().map(String::as_str)),
+                })?),
+                _ => None,
+            };
+            let mut out = Vec::new();
+            for row in tx.instances(&filter)? {
+                let (workflow, _) = ctx.definition(row.definition_id)?;
+                let mut your_actions = Vec::new();
+                if let (Some(person), Some(org)) = (person, &org) {
+                    let instance = snapshot(&row)?;
+                    your_actions = available_actions(&workflow, org, &instance, person)
+                        .into_iter()
+                        .map(|o| format!("{} ({})", o.action, workflow.state(o.state).name()))
+                        .collect();
+                    if your_actions.is_empty() {
+                        continue;
+                    }
+                }
+                let overdue_now = row.next_due.as_deref().is_some_and(|d| d <= utc_text(now).as_str());
+                out.push(ListItem {
+                    id: row.id,
+                    workflow: row.workflow.clone(),
+                    status: row.status.clone(),
+                    outcome: row.outcome.clone(),
+                    states: row
+                        .states
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(|s| {
+                            workflow
+                                .find_state(s)
+                                .map_or_else(|| s.to_owned(), |id| workflow.state(id).title().to_owned())
+                        })
+                        .collect(),
+                    requester: row.requester.clone(),
+                    updated_at: row.updated_at.clone(),
+                    next_due: row.next_due.clone(),
+                    overdue: overdue_now,
+                    your_actions,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Every event of an instance, in order.
+    ///
+    /// # Errors
+    /// When there is no such instance.
+    pub fn events(&mut self, id: i64) -> Result<Vec<EventRow>, ServiceError> {
+        self.store.read(|tx| {
+            tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+            Ok(tx.events(id, 0)?)
+        })
+    }
+
+    /// Check that instance `id`'s stored snapshot equals the replay of its events.
+    ///
+    /// # Errors
+    /// When there is no such instance or the events cannot be replayed.
+    pub fn snapshot_matches_replay(&mut self, id: i64) -> Result<bool, ServiceError> {
+        let now = chrono::Utc::now().fixed_offset();
+        self.store.read(|tx| {
+            let mut ctx = Context::new(tx, now);
+            let row = tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+            let (workflow, _) = ctx.definition(row.definition_id)?;
+            let events: Vec<crate::runtime::Event> = tx
+                .events(id, 0)?
+                .iter()
+                .map(|e| {
+                    serde_json::from_str(&e.payload)
+                        .map_err(|err| StoreError::Damaged(format!("event {}: {err}", e.seq)))
+                })
+                .collect::<Result<_, _>>()?;
+            let replayed = crate::runtime::replay(&workflow, &events)?;
+            Ok(replayed.as_ref() == Some(&snapshot(&row)?) && events.len() as i64 == row.version)
+        })
+    }
+}

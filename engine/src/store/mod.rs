@@ -1,0 +1,474 @@
+//! The SQLite store: one file (or memory), WAL, numbered migrations, and one transaction per
+//! command. Only this module speaks SQL; it stores rows and knows nothing of workflow rules.
+
+mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use thiserror::Error;
+
+/// A problem with the database itself.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}")]
+    Open { path: String, source: rusqlite::Error },
+    #[error("the database {path} was written by a newer liucheng (schema {found}, this one knows {known})")]
+    TooNew { path: String, found: i64, known: i64 },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("stored data is damaged: {0}")]
+    Damaged(String),
+}
+
+/// How long a writer waits for another one before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A stored definition.
+#[derive(Debug, Clone)]
+pub struct DefinitionRow {
+    pub id: i64,
+    pub workflow: String,
+    pub version: i64,
+    pub revision: i64,
+    pub hash: String,
+    pub source: String,
+    pub path: String,
+    pub interface: String,
+    pub deployed_at: String,
+}
+
+/// A stored instance: its current snapshot and bookkeeping.
+#[derive(Debug, Clone)]
+pub struct InstanceRow {
+    pub id: i64,
+    pub definition_id: i64,
+    pub workflow: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub states: String,
+    pub requester: String,
+    pub parent_id: Option<i64>,
+    pub snapshot: String,
+    pub version: i64,
+    pub next_due: Option<String>,
+    pub head_hash: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub instance_id: i64,
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub role: Option<String>,
+    pub kind: String,
+    pub state: Option<String>,
+    pub action: Option<String>,
+    pub from_states: String,
+    pub to_states: String,
+    pub changes: String,
+    pub comment: Option<String>,
+    pub payload: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Which instances to list.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceFilter {
+    pub workflow: Option<String>,
+    pub status: Option<String>,
+    /// Only instances whose active states include this one.
+    pub state: Option<String>,
+    /// Only instances with a deadline before this time (RFC 3339, compared as text in UTC).
+    pub due_before: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// An open database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Open (creating if needed) the database file at `path`, upgrading its schema in place.
+    ///
+    /// # Errors
+    /// When the file cannot be opened or is from a newer version.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn =
+            Connection::open(path).map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
+        Self::prepare(conn, &path.display().to_string(), true)
+    }
+
+    /// A fresh database in memory, for tests and benchmarks.
+    ///
+    /// # Errors
+    /// Only if SQLite itself fails.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        Self::prepare(Connection::open_in_memory()?, ":memory:", false)
+    }
+
+    fn prepare(conn: Connection, path: &str, wal: bool) -> Result<Store, StoreError> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        if wal {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn };
+        store.migrate(path)?;
+        Ok(store)
+    }
+
+    /// Set how durable commits are: `FULL` (the default, survives power loss), `NORMAL` or `OFF`.
+    ///
+    /// # Errors
+    /// Only if SQLite refuses.
+    pub fn set_synchronous(&self, mode: &str) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "synchronous", mode)?;
+        Ok(())
+    }
+
+    fn migrate(&mut self, path: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let known = schema::MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { path: path.to_owned(), found: version, known });
+        }
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Run `f` in one write transaction: all of it is committed, or none of it.
+    ///
+    /// # Errors
+    /// `f`'s error (after rolling back), or a database error.
+    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+        let result = f(&Tx { tx: &tx })?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(result)
+    }
+
+    /// Run `f` in one read transaction, seeing one consistent state.
+    ///
+    /// # Errors
+    /// `f`'s error, or a database error.
+    pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(StoreError::from)?;
+        f(&Tx { tx: &tx })
+    }
+
+    /// Run raw SQL (for tests that tamper with a database on purpose).
+    ///
+    /// # Errors
+    /// SQLite's.
+    #[doc(hidden)]
+    pub fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {
+        self.conn.execute_batch(sql)?;
+        Ok(())
+    }
+}
+
+/// One open transaction.
+pub struct Tx<'c> {
+    tx: &'c rusqlite::Transaction<'c>,
+}
+
+fn definition_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DefinitionRow> {
+    Ok(DefinitionRow {
+        id: r.get(0)?,
+        workflow: r.get(1)?,
+        version: r.get(2)?,
+        revision: r.get(3)?,
+        hash: r.get(4)?,
+        source: r.get(5)?,
+        path: r.get(6)?,
+        interface: r.get(7)?,
+        deployed_at: r.get(8)?,
+    })
+}
+
+const DEFINITION_COLUMNS: &str = "id, workflow, version, revision, hash, source, path, interface, deployed_at";
+const INSTANCE_COLUMNS: &str = "id, definition_id, workflow, status, outcome, states, requester, parent_id, snapshot, \
+     version, next_due, head_hash, created_at, updated_at";
+const EVENT_COLUMNS: &str = "instance_id, seq, at, actor, role, kind, state, action, from_states, to_states, changes, \
+     comment, payload, prev_hash, hash";
+
+fn instance_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InstanceRow> {
+    Ok(InstanceRow {
+        id: r.get(0)?,
+        definition_id: r.get(1)?,
+        workflow: r.get(2)?,
+        status: r.get(3)?,
+        outcome: r.get(4)?,
+        states: r.get(5)?,
+        requester: r.get(6)?,
+        parent_id: r.get(7)?,
+        snapshot: r.get(8)?,
+        version: r.get(9)?,
+        next_due: r.get(10)?,
+        head_hash: r.get(11)?,
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
+    })
+}
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        instance_id: r.get(0)?,
+        seq: r.get(1)?,
+        at: r.get(2)?,
+        actor: r.get(3)?,
+        role: r.get(4)?,
+        kind: r.get(5)?,
+        state: r.get(6)?,
+        action: r.get(7)?,
+        from_states: r.get(8)?,
+        to_states: r.get(9)?,
+        changes: r.get(10)?,
+        comment: r.get(11)?,
+        payload: r.get(12)?,
+        prev_hash: r.get(13)?,
+        hash: r.get(14)?,
+    })
+}
+
+impl Tx<'_> {
+    /// The definition with this content hash.
+    pub fn definition_by_hash(&self, hash: &str) -> Result<Option<DefinitionRow>, StoreError> {
+        let sql = format!("SELECT {DEFINITION_COLUMNS} FROM definitions WHERE hash = ?1");
+        Ok(self.tx.query_row(&sql, [hash], definition_row).optional()?)
+    }
+
+    /// The definition with this id.
+    pub fn definition(&self, id: i64) -> Result<Option<DefinitionRow>, StoreError> {
+        let sql = format!("SELECT {DEFINITION_COLUMNS} FROM definitions WHERE id = ?1");
+        Ok(self.tx.query_row(&sql, [id], definition_row).optional()?)
+    }
+
+    /// The latest deployed definition of `workflow`.
+    pub fn latest_definition(&self, workflow: &str) -> Result<Option<DefinitionRow>, StoreError> {
+        let sql =
+            format!("SELECT {DEFINITION_COLUMNS} FROM definitions WHERE workflow = ?1 ORDER BY revision DESC LIMIT 1");
+        Ok(self.tx.query_row(&sql, [workflow], definition_row).optional()?)
+    }
+
+    /// The latest definition of every workflow.
+    pub fn latest_definitions(&self) -> Result<Vec<DefinitionRow>, StoreError> {
+        let sql = format!(
+            "SELECT {DEFINITION_COLUMNS} FROM definitions d WHERE revision = \
+             (SELECT MAX(revision) FROM definitions WHERE workflow = d.workflow) ORDER BY workflow"
+        );
+        let mut stmt = self.tx.prepare(&sql)?;
+        let rows = stmt.query_map([], definition_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Store a new revision of a definition (its `id` and `revision` are assigned here); returns
+    /// its id and revision.
+    pub fn insert_definition(&self, d: &DefinitionRow) -> Result<(i64, i64), StoreError> {
+        let revision: i64 = self.tx.query_row(
+            "SELECT COALESCE(MAX(revision), 0) + 1 FROM definitions WHERE workflow = ?1",
+            [&d.workflow],
+            |r| r.get(0),
+        )?;
+        self.tx.execute(
+            "INSERT INTO definitions (workflow, version, revision, hash, source, path, interface, deployed_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![d.workflow, d.version, revision, d.hash, d.source, d.path, d.interface, d.deployed_at],
+        )?;
+        Ok((self.tx.last_insert_rowid(), revision))
+    }
+
+    /// The latest organisation: its id and JSON.
+    pub fn latest_org(&self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(self
+            .tx
+            .query_row("SELECT id, org FROM orgs ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    /// Store an organisation unless the same content is already the latest; returns its id and
+    /// whether it is new.
+    pub fn insert_org(&self, hash: &str, path: &str, org: &str, at: &str) -> Result<(i64, bool), StoreError> {
+        let latest: Option<(i64, String)> = self
+            .tx
+            .query_row("SELECT id, hash FROM orgs ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((id, h)) = latest {
+            if h == hash {
+                return Ok((id, false));
+            }
+        }
+        // A hash seen before (an older version loaded again) becomes the latest under a new id.
+        self.tx.execute("DELETE FROM orgs WHERE hash = ?1", [hash])?;
+        self.tx.execute(
+            "INSERT INTO orgs (hash, path, org, loaded_at) VALUES (?1, ?2, ?3, ?4)",
+            params![hash, path, org, at],
+        )?;
+        Ok((self.tx.last_insert_rowid(), true))
+    }
+
+    /// One instance.
+    pub fn instance(&self, id: i64) -> Result<Option<InstanceRow>, StoreError> {
+        let sql = format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE id = ?1");
+        Ok(self.tx.query_row(&sql, [id], instance_row).optional()?)
+    }
+
+    /// Store a new instance (its snapshot after the first event); returns its id.
+    pub fn insert_instance(&self, row: &InstanceRow) -> Result<i64, StoreError> {
+        self.tx.execute(
+            "INSERT INTO instances (definition_id, workflow, status, outcome, states, requester, parent_id, snapshot, \
+             version, next_due, head_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                row.definition_id,
+                row.workflow,
+                row.status,
+                row.outcome,
+                row.states,
+                row.requester,
+                row.parent_id,
+                row.snapshot,
+                row.version,
+                row.next_due,
+                row.head_hash,
+                row.created_at,
+                row.updated_at
+            ],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Replace an instance's snapshot if it is still at `expected_version`; returns whether it was.
+    pub fn update_instance(&self, row: &InstanceRow, expected_version: i64) -> Result<bool, StoreError> {
+        let changed = self.tx.execute(
+            "UPDATE instances SET status = ?1, outcome = ?2, states = ?3, snapshot = ?4, version = ?5, next_due = ?6, \
+             head_hash = ?7, updated_at = ?8 WHERE id = ?9 AND version = ?10",
+            params![
+                row.status,
+                row.outcome,
+                row.states,
+                row.snapshot,
+                row.version,
+                row.next_due,
+                row.head_hash,
+                row.updated_at,
+                row.id,
+                expected_version
+            ],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Instances matching `filter`, newest first.
+    pub fn instances(&self, filter: &InstanceFilter) -> Result<Vec<InstanceRow>, StoreError> {
+        let mut sql = format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE 1 = 1");
+        let mut args: Vec<String> = Vec::new();
+        if let Some(w) = &filter.workflow {
+            args.push(w.clone());
+            sql.push_str(&format!(" AND workflow = ?{}", args.len()));
+        }
+        if let Some(s) = &filter.status {
+            args.push(s.clone());
+            sql.push_str(&format!(" AND status = ?{}", args.len()));
+        }
+        if let Some(s) = &filter.state {
+            args.push(s.clone());
+            sql.push_str(&format!(" AND (',' || states || ',') LIKE '%,' || ?{} || ',%'", args.len()));
+        }
+        if let Some(t) = &filter.due_before {
+            args.push(t.clone());
+            sql.push_str(&format!(" AND next_due IS NOT NULL AND next_due <= ?{}", args.len()));
+        }
+        sql.push_str(" ORDER BY id DESC");
+        if let Some(l) = filter.limit {
+            sql.push_str(&format!(" LIMIT {l}"));
+        }
+        let mut stmt = self.tx.prepare(&sql)?;
+        let rows =
+            stmt.query_map(rusqlite::params_from_iter(args.iter()), instance_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Instances started by call states of `parent`.
+    pub fn children(&self, parent: i64) -> Result<Vec<InstanceRow>, StoreError> {
+        let sql = format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE parent_id = ?1 ORDER BY id");
+        let mut stmt = self.tx.prepare(&sql)?;
+        let rows = stmt.query_map([parent], instance_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Append an event.
+    pub fn append_event(&self, e: &EventRow) -> Result<(), StoreError> {
+        self.tx.execute(
+            &format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+            params![
+                e.instance_id,
+                e.seq,
+                e.at,
+                e.actor,
+                e.role,
+                e.kind,
+                e.state,
+                e.action,
+                e.from_states,
+                e.to_states,
+                e.changes,
+                e.comment,
+                e.payload,
+                e.prev_hash,
+                e.hash
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The events of an instance with `seq` above `after`, in order.
+    pub fn events(&self, instance: i64, after: i64) -> Result<Vec<EventRow>, StoreError> {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq");
+        let mut stmt = self.tx.prepare(&sql)?;
+        let rows = stmt.query_map([instance, after], event_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The latest recorded run of a schedule.
+    pub fn last_schedule_run(&self, workflow: &str, schedule: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT MAX(due) FROM schedule_runs WHERE workflow = ?1 AND schedule = ?2",
+                params![workflow, schedule],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Record that a schedule started `instance` for the occurrence `due`.
+    pub fn insert_schedule_run(
+        &self,
+        workflow: &str,
+        schedule: i64,
+        due: &str,
+        instance: i64,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO schedule_runs (workflow, schedule, due, instance_id) VALUES (?1, ?2, ?3, ?4)",
+            params![workflow, schedule, due, instance],
+        )?;
+        Ok(())
+    }
+}
