@@ -67,7 +67,12 @@ enum Step {
     Reject(StateId),
 }
 
-fn resolve_step(workflow: &Workflow, instance: &Instance, request: &ActRequest) -> Result<Step, RuntimeError> {
+fn resolve_step(
+    workflow: &Workflow,
+    instance: &Instance,
+    request: &ActRequest,
+    person: &Person,
+) -> Result<Step, RuntimeError> {
     let active: Vec<StateId> = instance.tokens.iter().map(|t| t.state).collect();
     let active_names = || active.iter().map(|s| format!("`{}`", workflow.state(*s).name())).collect::<Vec<_>>();
     if !instance.is_active() {
@@ -107,6 +112,33 @@ fn resolve_step(workflow: &Workflow, instance: &Instance, request: &ActRequest) 
                 }
             }
             _ => {}
+        }
+    }
+    if found.len() > 1 {
+        // Parallel branches often share action names (`approve`); the actor's roles tell them apart.
+        let holds = |roles: &[crate::model::workflow::RoleId]| {
+            roles.iter().any(|r| person.roles.iter().any(|p| p == workflow.role(*r).name()))
+        };
+        let mine: Vec<usize> = found
+            .iter()
+            .enumerate()
+            .filter(|(_, step)| match step {
+                Step::Action(s, a) => match workflow.state(*s).kind() {
+                    StateKind::Task { actions } => holds(actions[*a].by()),
+                    _ => false,
+                },
+                Step::Sign(s) | Step::Reject(s) => match workflow.state(*s).kind() {
+                    StateKind::Signoff(signoff) => match signoff.signers() {
+                        Signers::Roles(r) => holds(r),
+                        Signers::Body(r) => holds(std::slice::from_ref(r)),
+                    },
+                    _ => false,
+                },
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if mine.len() == 1 {
+            return Ok(found.remove(mine[0]));
         }
     }
     match found.len() {
@@ -193,7 +225,7 @@ impl Service {
             let person = person(&org, &request.actor)?;
             let at = request.now.with_timezone(&workflow.timezone());
             let comment = request.comment.clone().filter(|c| !c.trim().is_empty());
-            let (role, kind) = match resolve_step(&workflow, &instance, request)? {
+            let (role, kind) = match resolve_step(&workflow, &instance, request, person)? {
                 Step::Action(state, action) => {
                     let role =
                         check_action(&workflow, &instance, person, state, action, &request.data, comment.as_deref())?;
