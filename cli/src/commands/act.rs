@@ -36,16 +36,14 @@ pub struct Args {
     expect_version: Option<i64>,
     #[command(flatten)]
     data: DataArgs,
-    #[command(flatten)]
-    db: DbArgs,
 }
 
-pub fn run(args: &Args, json: bool) -> u8 {
+pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
     let data = match args.data.collect() {
         Ok(d) => d,
         Err(code) => return code,
     };
-    let mut service = match args.db.open() {
+    let mut service = match db.open() {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -57,14 +55,14 @@ pub fn run(args: &Args, json: bool) -> u8 {
         data,
         comment: args.comment.clone(),
         expect_version: args.expect_version,
-        now: args.db.now(),
+        now: db.now(),
     };
     match service.act(&request) {
         Ok(outcome) if json => {
             print_json(&outcome);
             super::EXIT_OK
         }
-        Ok(outcome) => match service.show(args.instance, None, args.db.now()) {
+        Ok(outcome) => match service.show(args.instance, None, db.now()) {
             Ok(view) => {
                 let now: Vec<String> = view.active.iter().map(|t| t.title.clone()).collect();
                 let state = match view.status.as_str() {

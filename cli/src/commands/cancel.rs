@@ -18,16 +18,14 @@ pub struct Args {
     /// Why; recorded in the history.
     #[arg(long, required = true)]
     reason: String,
-    #[command(flatten)]
-    db: DbArgs,
 }
 
-pub fn run(args: &Args, json: bool) -> u8 {
-    let mut service = match args.db.open() {
+pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
+    let mut service = match db.open() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match service.cancel(args.instance, &args.actor.actor, &args.reason, args.db.now()) {
+    match service.cancel(args.instance, &args.actor.actor, &args.reason, db.now()) {
         Ok(outcome) if json => {
             print_json(&outcome);
             super::EXIT_OK

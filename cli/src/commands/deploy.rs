@@ -19,11 +19,9 @@ pub struct Args {
     /// Workflow files or folders.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    #[command(flatten)]
-    db: DbArgs,
 }
 
-pub fn run(args: &Args, json: bool) -> u8 {
+pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
     let sources = match files::read_workflow_files(&args.paths) {
         Ok(s) if !s.is_empty() => s,
         Ok(_) => {
@@ -35,11 +33,11 @@ pub fn run(args: &Args, json: bool) -> u8 {
             return super::EXIT_USAGE;
         }
     };
-    let mut service = match args.db.open() {
+    let mut service = match db.open() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match service.deploy(&sources, args.db.now()) {
+    match service.deploy(&sources, db.now()) {
         Ok(deployed) if json => {
             print_json(&deployed);
             super::EXIT_OK

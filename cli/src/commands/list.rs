@@ -33,8 +33,6 @@ pub struct Args {
     /// At most this many.
     #[arg(long, default_value_t = 200)]
     limit: i64,
-    #[command(flatten)]
-    db: DbArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -47,8 +45,8 @@ enum StatusFilter {
     Cancelled,
 }
 
-pub fn run(args: &Args, json: bool) -> u8 {
-    let mut service = match args.db.open() {
+pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
+    let mut service = match db.open() {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -64,7 +62,7 @@ pub fn run(args: &Args, json: bool) -> u8 {
         limit: Some(args.limit),
     };
     let mine = if args.mine { args.actor.as_deref() } else { None };
-    match service.list(&filter, mine, args.overdue, args.db.now()) {
+    match service.list(&filter, mine, args.overdue, db.now()) {
         Ok(items) if json => {
             print_json(&items);
             super::EXIT_OK

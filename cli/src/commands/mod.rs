@@ -11,6 +11,7 @@ mod show;
 mod start;
 mod tick;
 mod validate;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +41,9 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    #[command(flatten)]
+    pub db: crate::session::DbArgs,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -56,6 +60,7 @@ pub enum Command {
     Act(act::Args),
     Cancel(cancel::Args),
     Tick(tick::Args),
+    Verify(verify::Args),
     Schema(schema::Args),
 }
 
@@ -64,14 +69,15 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Validate(args) => validate::run(&args, cli.json),
         Command::Graph(args) => graph::run(&args, cli.json),
-        Command::Deploy(args) => deploy::run(&args, cli.json),
-        Command::Org(args) => org::run(&args, cli.json),
-        Command::Start(args) => start::run(&args, cli.json),
-        Command::List(args) => list::run(&args, cli.json),
-        Command::Show(args) => show::run(&args, cli.json),
-        Command::Act(args) => act::run(&args, cli.json),
-        Command::Cancel(args) => cancel::run(&args, cli.json),
-        Command::Tick(args) => tick::run(&args, cli.json),
+        Command::Deploy(args) => deploy::run(&args, cli.json, &cli.db),
+        Command::Org(args) => org::run(&args, cli.json, &cli.db),
+        Command::Start(args) => start::run(&args, cli.json, &cli.db),
+        Command::List(args) => list::run(&args, cli.json, &cli.db),
+        Command::Show(args) => show::run(&args, cli.json, &cli.db),
+        Command::Act(args) => act::run(&args, cli.json, &cli.db),
+        Command::Cancel(args) => cancel::run(&args, cli.json, &cli.db),
+        Command::Tick(args) => tick::run(&args, cli.json, &cli.db),
+        Command::Verify(args) => verify::run(&args, cli.json, &cli.db),
         Command::Schema(args) => schema::run(&args),
     }
 }

@@ -19,13 +19,11 @@ enum OrgCommand {
     Load {
         /// The org file.
         file: PathBuf,
-        #[command(flatten)]
-        db: DbArgs,
     },
 }
 
-pub fn run(args: &Args, json: bool) -> u8 {
-    let OrgCommand::Load { file, db } = &args.command;
+pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
+    let OrgCommand::Load { file } = &args.command;
     let bytes = match crate::files::read_bounded(file) {
         Ok(b) => b,
         Err(e) => {

@@ -17,8 +17,6 @@ pub struct Args {
     /// Also list what this person may do now.
     #[arg(long = "as", value_name = "PERSON", env = "LIUCHENG_ACTOR")]
     actor: Option<String>,
-    #[command(flatten)]
-    db: DbArgs,
 }
 
 fn left(seconds: i64) -> String {
@@ -37,12 +35,12 @@ fn left(seconds: i64) -> String {
     }
 }
 
-pub fn run(args: &Args, json: bool) -> u8 {
-    let mut service = match args.db.open() {
+pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
+    let mut service = match db.open() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let view = match service.show(args.instance, args.actor.as_deref(), args.db.now()) {
+    let view = match service.show(args.instance, args.actor.as_deref(), db.now()) {
         Ok(v) => v,
         Err(e) => return fail(&e, json),
     };

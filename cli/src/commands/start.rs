@@ -15,20 +15,18 @@ pub struct Args {
     actor: ActorArgs,
     #[command(flatten)]
     data: DataArgs,
-    #[command(flatten)]
-    db: DbArgs,
 }
 
-pub fn run(args: &Args, json: bool) -> u8 {
+pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
     let data = match args.data.collect() {
         Ok(d) => d,
         Err(code) => return code,
     };
-    let mut service = match args.db.open() {
+    let mut service = match db.open() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match service.start(&args.workflow, &args.actor.actor, data, args.db.now()) {
+    match service.start(&args.workflow, &args.actor.actor, data, db.now()) {
         Ok(outcome) if json => {
             print_json(&outcome);
             super::EXIT_OK

@@ -10,17 +10,14 @@ use crate::session::{fail, print_json, table, DbArgs};
 /// Example:
 ///   liucheng tick --now 2026-11-30T09:00:00+08:00
 #[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    db: DbArgs,
-}
+pub struct Args {}
 
-pub fn run(args: &Args, json: bool) -> u8 {
-    let mut service = match args.db.open() {
+pub fn run(_args: &Args, json: bool, db: &DbArgs) -> u8 {
+    let mut service = match db.open() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match service.tick(args.db.now()) {
+    match service.tick(db.now()) {
         Ok(report) if json => {
             print_json(&report);
             super::EXIT_OK

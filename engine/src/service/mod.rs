@@ -4,6 +4,7 @@
 mod commands;
 mod record;
 mod tick;
+mod verify;
 mod views;
 
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ use crate::validate::{validate, Checked, SourceFile};
 
 pub use commands::{ActRequest, Outcome};
 pub use tick::TickReport;
+pub use verify::{Broken, Verdict};
 pub use views::{EventView, InstanceView, ListItem, OfferView, TokenView};
 
 /// Why an operation failed. Nothing was written.

@@ -362,7 +362,11 @@ impl Service {
                         .collect(),
                     requester: row.requester.clone(),
                     updated_at: row.updated_at.clone(),
-                    next_due: row.next_due.clone(),
+                    next_due: row
+                        .next_due
+                        .as_deref()
+                        .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+                        .map(|d| d.with_timezone(&workflow.timezone()).to_rfc3339()),
                     overdue: overdue_now,
                     your_actions,
                 });
