@@ -84,8 +84,9 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
                 } else {
                     format!("{} — {}", a.roles.join(", "), a.people.join(", "))
                 };
+                let action = if a.title == a.action { a.action.clone() } else { format!("{} ({})", a.action, a.title) };
                 t.add_row(vec![
-                    format!("{} ({})", a.action, a.title),
+                    action,
                     by,
                     a.requires.join(", "),
                     a.accepts.join(", "),
