@@ -375,6 +375,27 @@ impl Service {
         })
     }
 
+    /// The definition an instance runs on.
+    ///
+    /// # Errors
+    /// When there is no such instance.
+    pub fn workflow_of(&mut self, id: i64) -> Result<std::sync::Arc<Workflow>, ServiceError> {
+        let now = chrono::Utc::now().fixed_offset();
+        self.store.read(|tx| {
+            let row = tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+            Ok(Context::new(tx, now).definition(row.definition_id)?.0)
+        })
+    }
+
+    /// The current organisation.
+    ///
+    /// # Errors
+    /// When none is loaded.
+    pub fn org(&mut self) -> Result<std::sync::Arc<Org>, ServiceError> {
+        let now = chrono::Utc::now().fixed_offset();
+        self.store.read(|tx| Context::new(tx, now).org())
+    }
+
     /// Every event of an instance, in order.
     ///
     /// # Errors
