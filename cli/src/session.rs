@@ -141,7 +141,7 @@ pub fn fail(error: &ServiceError, json: bool) -> u8 {
 
 /// Print a value as pretty JSON.
 pub fn print_json<T: serde::Serialize>(value: &T) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    outln!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }
 
 /// A plain table that stays aligned with Chinese text.

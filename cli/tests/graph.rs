@@ -7,7 +7,7 @@ use common::liucheng;
 
 #[test]
 fn mermaid_of_each_example() {
-    for example in ["linear-approval", "parallel-review", "k-of-n-signoff", "deadline-escalation", "contract-signing"] {
+    for example in ["linear-approval", "parallel-review", "k-of-n-signoff", "deadline-escalation", "signing-in-order"] {
         let run = liucheng(&["graph", &format!("examples/{example}.yaml")]);
         assert_eq!(run.code, 0, "{}", run.transcript());
         insta::assert_snapshot!(format!("mermaid-{example}"), run.stdout);
@@ -15,19 +15,24 @@ fn mermaid_of_each_example() {
 }
 
 #[test]
-fn a_call_is_drawn_when_its_callee_is_given() {
-    let run = liucheng(&["graph", "examples/sub-workflow.yaml", "--with", "examples"]);
+fn a_call_is_drawn_with_its_callee_from_the_same_folder() {
+    let run = liucheng(&["graph", "examples/sub-workflow.yaml"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    assert!(run.stdout.contains("⤷ contract-signing"), "{}", run.stdout);
+    assert!(run.stdout.contains("⤷ signing-in-order"), "{}", run.stdout);
     insta::assert_snapshot!(run.stdout);
 }
 
 #[test]
 fn a_call_without_its_callee_is_an_error() {
-    let run = liucheng(&["graph", "examples/sub-workflow.yaml"]);
+    let dir = std::env::temp_dir().join(format!("liucheng-graph-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let alone = dir.join("sub-workflow.yaml");
+    std::fs::copy(common::root().join("examples/sub-workflow.yaml"), &alone).unwrap();
+    let run = liucheng(&["graph", alone.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(run.code, 1);
     assert!(
-        run.stderr.contains("error[undeclared-workflow]: undeclared workflow `contract-signing`"),
+        run.stderr.contains("error[undeclared-workflow]: undeclared workflow `signing-in-order`"),
         "{}",
         run.stderr
     );

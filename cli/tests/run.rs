@@ -193,7 +193,7 @@ fn a_sub_workflow_is_shown_from_both_sides() {
     db.run(&["act", "1", "propose", "--as", "zhang_san", "--data", "supplier=乙公司", "--data", "amount=120000"]).ok();
     db.run(&["act", "1", "agree", "--as", "sun_ba"]).ok();
     let parent = db.run(&["show", "1"]).ok();
-    assert!(parent.stdout.contains("sub-workflow: instance 2 (contract-signing, active)"), "{}", parent.stdout);
+    assert!(parent.stdout.contains("sub-workflow: instance 2 (signing-in-order, active)"), "{}", parent.stdout);
     let child = db.run(&["show", "2"]).ok();
     assert!(child.stdout.contains("part of: instance 1 (supplier-selection at `contract`)"), "{}", child.stdout);
     db.run(&["act", "2", "sign", "--as", "zhao_liu"]).ok();

@@ -52,6 +52,13 @@ fn examples_are_valid() {
 }
 
 #[test]
+fn the_process_library_is_valid_without_warnings() {
+    let run = liucheng(&["validate", "--deny-dead-steps", "workflows"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(!run.stdout.contains("warning["), "{}", run.stdout);
+}
+
+#[test]
 fn valid_fixtures_are_valid() {
     let run = liucheng(&["validate", "tests/fixtures/valid"]);
     assert_eq!(run.code, 0, "{}", run.transcript());

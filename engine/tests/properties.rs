@@ -18,7 +18,7 @@ const WORKFLOWS: &[(&str, &str)] = &[
     ("plan-committee", r#"{"plan": "p"}"#),
     ("complaint-response", r#"{"complaint": "c", "severity": "general"}"#),
     ("supplier-selection", "{}"),
-    ("contract-signing", "{}"),
+    ("signing-in-order", "{}"),
 ];
 const PEOPLE: &[&str] =
     &["zhang_san", "li_si", "wang_wu", "zhao_liu", "qian_qi", "sun_ba", "zhou_jiu", "wu_shi", "nobody"];

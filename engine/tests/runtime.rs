@@ -241,7 +241,7 @@ fn a_rejection_by_any_signer_follows_the_reject_path_and_needs_a_reason() {
 #[test]
 fn an_in_order_sign_off_refuses_the_second_signer_first() {
     let mut w = World::new();
-    let id = w.start("contract-signing", "zhao_liu", json!({})).unwrap();
+    let id = w.start("signing-in-order", "zhao_liu", json!({})).unwrap();
     assert!(matches!(refused(w.act(id, "sign", "sun_ba")), RuntimeError::NotYourTurn { .. }));
     w.act(id, "sign", "zhao_liu").unwrap();
     w.act(id, "sign", "sun_ba").unwrap();

@@ -69,7 +69,7 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
                     "active" => format!("now at: {}", now.join(", ")),
                     other => format!("{other}: {}", view.outcome.unwrap_or_default()),
                 };
-                println!(
+                outln!(
                     "{}: {} by {} ({} event{}); {state}",
                     args.instance,
                     args.action,

@@ -31,7 +31,7 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
             super::EXIT_OK
         }
         Ok(_) => {
-            println!("{}: cancelled by {}", args.instance, args.actor.actor);
+            outln!("{}: cancelled by {}", args.instance, args.actor.actor);
             super::EXIT_OK
         }
         Err(e) => fail(&e, json),

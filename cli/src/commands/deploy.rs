@@ -54,9 +54,9 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
                     d.path.clone(),
                 ]);
             }
-            println!("{t}");
+            outln!("{t}");
             let new = deployed.iter().filter(|d| d.new).count();
-            println!("{new} deployed, {} unchanged", deployed.len() - new);
+            outln!("{new} deployed, {} unchanged", deployed.len() - new);
             super::EXIT_OK
         }
         Err(e) => fail(&e, json),

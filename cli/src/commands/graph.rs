@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
     format: GraphFormat,
 
-    /// Other workflow files or folders, so that `call` states can be checked against them.
+    /// Other workflow files or folders that `call` states name (default: the file's own folder).
     #[arg(long = "with", value_name = "PATH")]
     with: Vec<PathBuf>,
 }
@@ -51,7 +51,12 @@ pub fn run(args: &Args, json: bool) -> u8 {
         }
     };
     let mut sources = vec![SourceFile { path: args.file.clone(), bytes }];
-    match files::read_workflow_files(&args.with) {
+    let with = if args.with.is_empty() {
+        vec![args.file.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), PathBuf::from)]
+    } else {
+        args.with.clone()
+    };
+    match files::read_workflow_files(&with) {
         Ok(more) => sources.extend(more.into_iter().filter(|s| s.path != args.file)),
         Err(e) => {
             eprintln!("error: {e}");
@@ -68,8 +73,8 @@ pub fn run(args: &Args, json: bool) -> u8 {
     };
     let d = diagram(workflow);
     match args.format {
-        GraphFormat::Mermaid => print!("{}", to_mermaid(&d)),
-        GraphFormat::Dot => print!("{}", to_dot(&d)),
+        GraphFormat::Mermaid => out!("{}", to_mermaid(&d)),
+        GraphFormat::Dot => out!("{}", to_dot(&d)),
     }
     EXIT_OK
 }

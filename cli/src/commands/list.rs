@@ -88,9 +88,9 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
                 t.add_row(row);
             }
             if items.is_empty() {
-                println!("no instances");
+                outln!("no instances");
             } else {
-                println!("{t}");
+                outln!("{t}");
             }
             super::EXIT_OK
         }

@@ -42,7 +42,7 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         }
         Ok(loaded) => {
             let what = if loaded.new { "loaded" } else { "unchanged" };
-            println!("{what}: {} people, {} duty shifts from {}", loaded.people, loaded.shifts, file.display());
+            outln!("{what}: {} people, {} duty shifts from {}", loaded.people, loaded.shifts, file.display());
             super::EXIT_OK
         }
         Err(e) => fail(&e, json),

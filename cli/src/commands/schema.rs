@@ -22,8 +22,8 @@ enum Kind {
 
 pub fn run(args: &Args) -> u8 {
     match args.kind {
-        Kind::Workflow => print!("{}", liucheng_engine::schema::workflow_schema()),
-        Kind::Org => print!("{}", liucheng_engine::schema::org_schema()),
+        Kind::Workflow => out!("{}", liucheng_engine::schema::workflow_schema()),
+        Kind::Org => out!("{}", liucheng_engine::schema::org_schema()),
     }
     super::EXIT_OK
 }

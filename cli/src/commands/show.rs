@@ -48,33 +48,37 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         print_json(&view);
         return super::EXIT_OK;
     }
-    println!(
+    outln!(
         "instance {} · {} ({} revision {}) · version {}",
-        view.id, view.workflow_title, view.workflow, view.revision, view.version
+        view.id,
+        view.workflow_title,
+        view.workflow,
+        view.revision,
+        view.version
     );
     let status = match &view.outcome {
         Some(o) => format!("{} ({o})", view.status),
         None => view.status.clone(),
     };
-    println!("status: {status} · requested by {} at {}", view.requester, view.started_at);
+    outln!("status: {status} · requested by {} at {}", view.requester, view.started_at);
     if let Some((id, at)) = &view.parent {
-        println!("part of: instance {id} ({at})");
+        outln!("part of: instance {id} ({at})");
     }
     for (id, workflow, status) in &view.children {
-        println!("sub-workflow: instance {id} ({workflow}, {status})");
+        outln!("sub-workflow: instance {id} ({workflow}, {status})");
     }
     for token in &view.active {
         let due = match (&token.due, token.seconds_left) {
             (Some(d), Some(s)) => format!(" · due {d} ({})", left(s)),
             _ => String::new(),
         };
-        println!("\nactive: {} ({}) · {} since {}{due}", token.title, token.state, token.kind, token.entered_at);
+        outln!("\nactive: {} ({}) · {} since {}{due}", token.title, token.state, token.kind, token.entered_at);
         if let Some(rule) = &token.rule {
             let signed = if token.signed.is_empty() { "nobody yet".to_owned() } else { token.signed.join(", ") };
-            println!("  sign-off: {rule}; signed: {signed}");
+            outln!("  sign-off: {rule}; signed: {signed}");
         }
         if let Some(child) = token.child {
-            println!("  waiting for sub-workflow instance {child}");
+            outln!("  waiting for sub-workflow instance {child}");
         }
         if !token.actions.is_empty() {
             let mut t = table(&["action", "by", "needs", "may also set", "when"]);
@@ -93,15 +97,15 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
                     a.when.clone().unwrap_or_default(),
                 ]);
             }
-            println!("{t}");
+            outln!("{t}");
         }
     }
     if let Some(may) = &view.you_may {
         let who = args.actor.clone().unwrap_or_default();
         if may.is_empty() {
-            println!("\n{who} cannot act on this instance now");
+            outln!("\n{who} cannot act on this instance now");
         } else {
-            println!("\n{who} may: {}", may.join("; "));
+            outln!("\n{who} may: {}", may.join("; "));
         }
     }
     if !view.data.is_empty() {
@@ -110,7 +114,7 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
             let value = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
             t.add_row(vec![k.clone(), value]);
         }
-        println!("\ndata:\n{t}");
+        outln!("\ndata:\n{t}");
     }
     if !view.recent.is_empty() {
         let mut t = table(&["#", "at", "who", "what", "from → to", "comment"]);
@@ -133,7 +137,7 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
                 e.comment.clone().unwrap_or_default(),
             ]);
         }
-        println!("\nrecent events:\n{t}");
+        outln!("\nrecent events:\n{t}");
     }
     super::EXIT_OK
 }

@@ -32,7 +32,7 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
             super::EXIT_OK
         }
         Ok(outcome) => {
-            println!("{}", outcome.instance);
+            outln!("{}", outcome.instance);
             super::EXIT_OK
         }
         Err(e) => fail(&e, json),

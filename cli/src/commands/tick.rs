@@ -28,16 +28,16 @@ pub fn run(_args: &Args, json: bool, db: &DbArgs) -> u8 {
                 for d in &report.deadlines {
                     t.add_row(vec![d.instance.to_string(), d.state.clone(), d.due.clone()]);
                 }
-                println!("deadlines passed:\n{t}");
+                outln!("deadlines passed:\n{t}");
             }
             if !report.started.is_empty() {
                 let mut t = table(&["instance", "workflow", "schedule", "due"]);
                 for s in &report.started {
                     t.add_row(vec![s.instance.to_string(), s.workflow.clone(), s.schedule.clone(), s.due.clone()]);
                 }
-                println!("scheduled instances started:\n{t}");
+                outln!("scheduled instances started:\n{t}");
             }
-            println!(
+            outln!(
                 "{} deadline{} fired, {} instance{} started",
                 report.deadlines.len(),
                 if report.deadlines.len() == 1 { "" } else { "s" },

@@ -60,7 +60,7 @@ pub fn run(args: &Args, json: bool) -> u8 {
     }
     let options = Options { max_markings: args.max_states, dead_steps_are_errors: args.deny_dead_steps };
     let checked = validate::validate(&sources, &Callees::new(), &options);
-    print!("{}", report::render_checked(&checked, &sources, format));
+    out!("{}", report::render_checked(&checked, &sources, format));
     if checked.iter().any(validate::Checked::has_errors) {
         EXIT_INVALID
     } else {

@@ -37,12 +37,12 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         for v in &bad {
             let p = v.problem.as_ref().expect("filtered");
             match p.seq {
-                Some(seq) => println!("instance {}: event #{seq}: {}", v.instance, p.what),
-                None => println!("instance {}: {}", v.instance, p.what),
+                Some(seq) => outln!("instance {}: event #{seq}: {}", v.instance, p.what),
+                None => outln!("instance {}: {}", v.instance, p.what),
             }
         }
         let events: usize = verdicts.iter().map(|v| v.events).sum();
-        println!(
+        outln!(
             "{} instance{} verified ({events} events): {} intact, {} broken",
             verdicts.len(),
             if verdicts.len() == 1 { "" } else { "s" },

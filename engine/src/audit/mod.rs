@@ -11,8 +11,14 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// SHA-256 of `bytes`, as lower-case hex.
 #[must_use]
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// The hash of an event row: SHA-256 over `prev_hash`, a newline, the definition's hash, a

@@ -188,8 +188,9 @@ impl Service {
         data: Map<String, Value>,
         now: DateTime<FixedOffset>,
     ) -> Result<Outcome, ServiceError> {
+        let cache = &mut self.cache;
         self.store.write(|tx| {
-            let mut ctx = Context::new(tx, now);
+            let mut ctx = Context::new(tx, now, cache);
             let (definition_id, definition, _) = ctx.latest(workflow)?;
             let org = ctx.org()?;
             let person = person(&org, actor)?;
@@ -213,8 +214,9 @@ impl Service {
     /// # Errors
     /// The first rule that forbids it; nothing is written then.
     pub fn act(&mut self, request: &ActRequest) -> Result<Outcome, ServiceError> {
+        let cache = &mut self.cache;
         self.store.write(|tx| {
-            let mut ctx = Context::new(tx, request.now);
+            let mut ctx = Context::new(tx, request.now, cache);
             let (_, workflow, instance, version) = load(&mut ctx, request.instance)?;
             if let Some(v) = request.expect_version {
                 if v != version {
@@ -267,8 +269,9 @@ impl Service {
         reason: &str,
         now: DateTime<FixedOffset>,
     ) -> Result<Outcome, ServiceError> {
+        let cache = &mut self.cache;
         self.store.write(|tx| {
-            let mut ctx = Context::new(tx, now);
+            let mut ctx = Context::new(tx, now, cache);
             let (_, workflow, instance, version) = load(&mut ctx, id)?;
             let org = ctx.org()?;
             let person = person(&org, actor)?;

@@ -97,18 +97,25 @@ pub struct OrgLoaded {
     pub new: bool,
 }
 
-/// Compiled definitions and the organisation, read once per transaction.
+/// Compiled definitions and the parsed organisation, kept across transactions: a definition
+/// never changes once stored, and the organisation is re-read only when a new one is loaded.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    definitions: HashMap<i64, (Arc<Workflow>, String)>,
+    org: Option<(i64, Arc<Org>)>,
+}
+
+/// One transaction's view: the store, the clock, and the cache.
 pub(crate) struct Context<'t, 'c> {
     pub(crate) tx: &'t Tx<'c>,
     pub(crate) now: DateTime<FixedOffset>,
-    definitions: HashMap<i64, (Arc<Workflow>, String)>,
+    cache: &'t mut Cache,
     callees: Option<Callees>,
-    org: Option<Arc<Org>>,
 }
 
 impl<'t, 'c> Context<'t, 'c> {
-    pub(crate) fn new(tx: &'t Tx<'c>, now: DateTime<FixedOffset>) -> Self {
-        Self { tx, now, definitions: HashMap::new(), callees: None, org: None }
+    pub(crate) fn new(tx: &'t Tx<'c>, now: DateTime<FixedOffset>, cache: &'t mut Cache) -> Self {
+        Self { tx, now, cache, callees: None }
     }
 
     fn callees(&mut self) -> Result<&Callees, ServiceError> {
@@ -127,14 +134,14 @@ impl<'t, 'c> Context<'t, 'c> {
 
     /// The compiled definition with this id, and its hash.
     pub(crate) fn definition(&mut self, id: i64) -> Result<(Arc<Workflow>, String), ServiceError> {
-        if let Some(d) = self.definitions.get(&id) {
+        if let Some(d) = self.cache.definitions.get(&id) {
             return Ok(d.clone());
         }
         let row = self.tx.definition(id)?.ok_or_else(|| StoreError::Damaged(format!("definition {id} is missing")))?;
         let callees = self.callees()?.clone();
         let workflow = compile(&row, &callees)?;
         let entry = (Arc::new(workflow), row.hash.clone());
-        self.definitions.insert(id, entry.clone());
+        self.cache.definitions.insert(id, entry.clone());
         Ok(entry)
     }
 
@@ -151,13 +158,16 @@ impl<'t, 'c> Context<'t, 'c> {
 
     /// The loaded organisation.
     pub(crate) fn org(&mut self) -> Result<Arc<Org>, ServiceError> {
-        if let Some(org) = &self.org {
-            return Ok(Arc::clone(org));
+        let latest = self.tx.latest_org_id()?.ok_or(ServiceError::NoOrg)?;
+        if let Some((id, org)) = &self.cache.org {
+            if *id == latest {
+                return Ok(Arc::clone(org));
+            }
         }
-        let (_, json) = self.tx.latest_org()?.ok_or(ServiceError::NoOrg)?;
+        let (id, json) = self.tx.latest_org()?.ok_or(ServiceError::NoOrg)?;
         let org: Org = serde_json::from_str(&json).map_err(|e| StoreError::Damaged(format!("organisation: {e}")))?;
         let org = Arc::new(org);
-        self.org = Some(Arc::clone(&org));
+        self.cache.org = Some((id, Arc::clone(&org)));
         Ok(org)
     }
 }
@@ -190,6 +200,7 @@ fn compile(row: &DefinitionRow, callees: &Callees) -> Result<Workflow, ServiceEr
 #[derive(Debug)]
 pub struct Service {
     store: Store,
+    cache: Cache,
 }
 
 impl Service {
@@ -198,7 +209,7 @@ impl Service {
     /// # Errors
     /// When it cannot be opened.
     pub fn open(path: &Path) -> Result<Service, ServiceError> {
-        Ok(Service { store: Store::open(path)? })
+        Ok(Service { store: Store::open(path)?, cache: Cache::default() })
     }
 
     /// A service over a fresh in-memory database.
@@ -206,7 +217,7 @@ impl Service {
     /// # Errors
     /// Only if SQLite fails.
     pub fn in_memory() -> Result<Service, ServiceError> {
-        Ok(Service { store: Store::open_in_memory()? })
+        Ok(Service { store: Store::open_in_memory()?, cache: Cache::default() })
     }
 
     /// The store, for tools that read it directly (audit, benchmarks).
@@ -220,8 +231,9 @@ impl Service {
     /// # Errors
     /// `Invalid` with every file's diagnostics, or a store error.
     pub fn deploy(&mut self, files: &[SourceFile], now: DateTime<FixedOffset>) -> Result<Vec<Deployed>, ServiceError> {
+        let cache = &mut self.cache;
         self.store.write(|tx| {
-            let mut ctx = Context::new(tx, now);
+            let mut ctx = Context::new(tx, now, cache);
             let known = ctx.callees()?.clone();
             let checked = validate(files, &known, &Options::default());
             if checked.iter().any(Checked::has_errors) {

@@ -45,8 +45,9 @@ impl Service {
     /// # Errors
     /// A store error, or an event that cannot be applied (nothing is written then).
     pub fn tick(&mut self, now: DateTime<FixedOffset>) -> Result<TickReport, ServiceError> {
+        let cache = &mut self.cache;
         self.store.write(|tx| {
-            let mut ctx = Context::new(tx, now);
+            let mut ctx = Context::new(tx, now, cache);
             let mut report = TickReport::default();
             fire_deadlines(&mut ctx, &mut report)?;
             start_scheduled(&mut ctx, &mut report)?;

@@ -35,6 +35,7 @@ impl Service {
     /// A store error, or an id with no instance.
     pub fn verify(&mut self, ids: &[i64]) -> Result<Vec<Verdict>, ServiceError> {
         let now = Utc::now().fixed_offset();
+        let cache = &mut self.cache;
         self.store.read(|tx| {
             let ids: Vec<i64> = if ids.is_empty() {
                 let mut all: Vec<i64> = tx.instances(&Default::default())?.into_iter().map(|r| r.id).collect();
@@ -43,7 +44,7 @@ impl Service {
             } else {
                 ids.to_vec()
             };
-            let mut ctx = Context::new(tx, now);
+            let mut ctx = Context::new(tx, now, cache);
             ids.into_iter().map(|id| verify_one(&mut ctx, id)).collect()
         })
     }

@@ -223,8 +223,9 @@ impl Service {
         viewer: Option<&str>,
         now: DateTime<FixedOffset>,
     ) -> Result<InstanceView, ServiceError> {
+        let cache = &mut self.cache;
         self.store.read(|tx| {
-            let mut ctx = Context::new(tx, now);
+            let mut ctx = Context::new(tx, now, cache);
             let row = tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
             let (workflow, _) = ctx.definition(row.definition_id)?;
             let instance = snapshot(&row)?;
@@ -312,8 +313,9 @@ impl Service {
         overdue: bool,
         now: DateTime<FixedOffset>,
     ) -> Result<Vec<ListItem>, ServiceError> {
+        let cache = &mut self.cache;
         self.store.read(|tx| {
-            let mut ctx = Context::new(tx, now);
+            let mut ctx = Context::new(tx, now, cache);
             let mut filter = filter.clone();
             if overdue {
                 filter.due_before = Some(utc_text(now));
@@ -381,9 +383,10 @@ impl Service {
     /// When there is no such instance.
     pub fn workflow_of(&mut self, id: i64) -> Result<std::sync::Arc<Workflow>, ServiceError> {
         let now = chrono::Utc::now().fixed_offset();
+        let cache = &mut self.cache;
         self.store.read(|tx| {
             let row = tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
-            Ok(Context::new(tx, now).definition(row.definition_id)?.0)
+            Ok(Context::new(tx, now, cache).definition(row.definition_id)?.0)
         })
     }
 
@@ -393,7 +396,8 @@ impl Service {
     /// When none is loaded.
     pub fn org(&mut self) -> Result<std::sync::Arc<Org>, ServiceError> {
         let now = chrono::Utc::now().fixed_offset();
-        self.store.read(|tx| Context::new(tx, now).org())
+        let cache = &mut self.cache;
+        self.store.read(|tx| Context::new(tx, now, cache).org())
     }
 
     /// Every event of an instance, in order.
@@ -413,8 +417,9 @@ impl Service {
     /// When there is no such instance or the events cannot be replayed.
     pub fn snapshot_matches_replay(&mut self, id: i64) -> Result<bool, ServiceError> {
         let now = chrono::Utc::now().fixed_offset();
+        let cache = &mut self.cache;
         self.store.read(|tx| {
-            let mut ctx = Context::new(tx, now);
+            let mut ctx = Context::new(tx, now, cache);
             let row = tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
             let (workflow, _) = ctx.definition(row.definition_id)?;
             let events: Vec<crate::runtime::Event> = tx

@@ -117,6 +117,7 @@ impl Store {
 
     fn prepare(conn: Connection, path: &str, wal: bool) -> Result<Store, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(64);
         if wal {
             conn.pragma_update(None, "journal_mode", "WAL")?;
         }
@@ -247,23 +248,28 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
 }
 
 impl Tx<'_> {
+    /// Statements are cached by their text, so a command repeated in a loop is parsed once.
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
+        Ok(self.tx.prepare_cached(sql)?.execute(params)?)
+    }
+
     /// The definition with this content hash.
     pub fn definition_by_hash(&self, hash: &str) -> Result<Option<DefinitionRow>, StoreError> {
         let sql = format!("SELECT {DEFINITION_COLUMNS} FROM definitions WHERE hash = ?1");
-        Ok(self.tx.query_row(&sql, [hash], definition_row).optional()?)
+        Ok(self.tx.prepare_cached(&sql)?.query_row([hash], definition_row).optional()?)
     }
 
     /// The definition with this id.
     pub fn definition(&self, id: i64) -> Result<Option<DefinitionRow>, StoreError> {
         let sql = format!("SELECT {DEFINITION_COLUMNS} FROM definitions WHERE id = ?1");
-        Ok(self.tx.query_row(&sql, [id], definition_row).optional()?)
+        Ok(self.tx.prepare_cached(&sql)?.query_row([id], definition_row).optional()?)
     }
 
     /// The latest deployed definition of `workflow`.
     pub fn latest_definition(&self, workflow: &str) -> Result<Option<DefinitionRow>, StoreError> {
         let sql =
             format!("SELECT {DEFINITION_COLUMNS} FROM definitions WHERE workflow = ?1 ORDER BY revision DESC LIMIT 1");
-        Ok(self.tx.query_row(&sql, [workflow], definition_row).optional()?)
+        Ok(self.tx.prepare_cached(&sql)?.query_row([workflow], definition_row).optional()?)
     }
 
     /// The latest definition of every workflow.
@@ -272,7 +278,7 @@ impl Tx<'_> {
             "SELECT {DEFINITION_COLUMNS} FROM definitions d WHERE revision = \
              (SELECT MAX(revision) FROM definitions WHERE workflow = d.workflow) ORDER BY workflow"
         );
-        let mut stmt = self.tx.prepare(&sql)?;
+        let mut stmt = self.tx.prepare_cached(&sql)?;
         let rows = stmt.query_map([], definition_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -280,17 +286,21 @@ impl Tx<'_> {
     /// Store a new revision of a definition (its `id` and `revision` are assigned here); returns
     /// its id and revision.
     pub fn insert_definition(&self, d: &DefinitionRow) -> Result<(i64, i64), StoreError> {
-        let revision: i64 = self.tx.query_row(
-            "SELECT COALESCE(MAX(revision), 0) + 1 FROM definitions WHERE workflow = ?1",
-            [&d.workflow],
-            |r| r.get(0),
-        )?;
-        self.tx.execute(
+        let revision: i64 = self
+            .tx
+            .prepare_cached("SELECT COALESCE(MAX(revision), 0) + 1 FROM definitions WHERE workflow = ?1")?
+            .query_row([&d.workflow], |r| r.get(0))?;
+        self.exec(
             "INSERT INTO definitions (workflow, version, revision, hash, source, path, interface, deployed_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![d.workflow, d.version, revision, d.hash, d.source, d.path, d.interface, d.deployed_at],
         )?;
         Ok((self.tx.last_insert_rowid(), revision))
+    }
+
+    /// The id of the latest organisation.
+    pub fn latest_org_id(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.tx.prepare_cached("SELECT MAX(id) FROM orgs")?.query_row([], |r| r.get::<_, Option<i64>>(0))?)
     }
 
     /// The latest organisation: its id and JSON.
@@ -314,8 +324,8 @@ impl Tx<'_> {
             }
         }
         // A hash seen before (an older version loaded again) becomes the latest under a new id.
-        self.tx.execute("DELETE FROM orgs WHERE hash = ?1", [hash])?;
-        self.tx.execute(
+        self.exec("DELETE FROM orgs WHERE hash = ?1", [hash])?;
+        self.exec(
             "INSERT INTO orgs (hash, path, org, loaded_at) VALUES (?1, ?2, ?3, ?4)",
             params![hash, path, org, at],
         )?;
@@ -325,12 +335,12 @@ impl Tx<'_> {
     /// One instance.
     pub fn instance(&self, id: i64) -> Result<Option<InstanceRow>, StoreError> {
         let sql = format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE id = ?1");
-        Ok(self.tx.query_row(&sql, [id], instance_row).optional()?)
+        Ok(self.tx.prepare_cached(&sql)?.query_row([id], instance_row).optional()?)
     }
 
     /// Store a new instance (its snapshot after the first event); returns its id.
     pub fn insert_instance(&self, row: &InstanceRow) -> Result<i64, StoreError> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO instances (definition_id, workflow, status, outcome, states, requester, parent_id, snapshot, \
              version, next_due, head_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
@@ -354,7 +364,7 @@ impl Tx<'_> {
 
     /// Replace an instance's snapshot if it is still at `expected_version`; returns whether it was.
     pub fn update_instance(&self, row: &InstanceRow, expected_version: i64) -> Result<bool, StoreError> {
-        let changed = self.tx.execute(
+        let changed = self.exec(
             "UPDATE instances SET status = ?1, outcome = ?2, states = ?3, snapshot = ?4, version = ?5, next_due = ?6, \
              head_hash = ?7, updated_at = ?8 WHERE id = ?9 AND version = ?10",
             params![
@@ -397,7 +407,7 @@ impl Tx<'_> {
         if let Some(l) = filter.limit {
             sql.push_str(&format!(" LIMIT {l}"));
         }
-        let mut stmt = self.tx.prepare(&sql)?;
+        let mut stmt = self.tx.prepare_cached(&sql)?;
         let rows =
             stmt.query_map(rusqlite::params_from_iter(args.iter()), instance_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
@@ -406,14 +416,14 @@ impl Tx<'_> {
     /// Instances started by call states of `parent`.
     pub fn children(&self, parent: i64) -> Result<Vec<InstanceRow>, StoreError> {
         let sql = format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE parent_id = ?1 ORDER BY id");
-        let mut stmt = self.tx.prepare(&sql)?;
+        let mut stmt = self.tx.prepare_cached(&sql)?;
         let rows = stmt.query_map([parent], instance_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
     /// Append an event.
     pub fn append_event(&self, e: &EventRow) -> Result<(), StoreError> {
-        self.tx.execute(
+        self.exec(
             &format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
             params![
                 e.instance_id,
@@ -439,7 +449,7 @@ impl Tx<'_> {
     /// The events of an instance with `seq` above `after`, in order.
     pub fn events(&self, instance: i64, after: i64) -> Result<Vec<EventRow>, StoreError> {
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq");
-        let mut stmt = self.tx.prepare(&sql)?;
+        let mut stmt = self.tx.prepare_cached(&sql)?;
         let rows = stmt.query_map([instance, after], event_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -465,7 +475,7 @@ impl Tx<'_> {
         due: &str,
         instance: i64,
     ) -> Result<(), StoreError> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO schedule_runs (workflow, schedule, due, instance_id) VALUES (?1, ?2, ?3, ?4)",
             params![workflow, schedule, due, instance],
         )?;
