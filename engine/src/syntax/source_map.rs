@@ -392,7 +392,16 @@ impl Builder<'_, '_> {
                         NodeKind::Scalar { text, .. } => text,
                         _ => "(complex key)".to_owned(),
                     };
-                    if let Some(&first) = keys.get(&key) {
+                    // Most mappings are small: a scan beats hashing until one grows large.
+                    let seen = if entries.len() < 16 {
+                        entries.iter().position(|e| e.key == key)
+                    } else {
+                        if keys.is_empty() {
+                            keys.extend(entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)));
+                        }
+                        keys.get(&key).copied()
+                    };
+                    if let Some(first) = seen {
                         let first = entries.get(first).map_or(node.span, |e: &Entry| e.key_span);
                         return Err(MapError::DuplicateKey { key, first, again: node.span });
                     }
@@ -400,7 +409,9 @@ impl Builder<'_, '_> {
                     Ok(())
                 }
                 Some((key, key_span)) => {
-                    keys.insert(key.clone(), entries.len());
+                    if !keys.is_empty() {
+                        keys.insert(key.clone(), entries.len());
+                    }
                     entries.push(Entry { key, key_span, value: node });
                     Ok(())
                 }
