@@ -172,6 +172,13 @@ impl Store {
         f(&Tx { tx: &tx })
     }
 
+    /// Rows changed since the database was opened (for tests that tamper with it on purpose).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn total_changes(&self) -> u64 {
+        self.conn.total_changes()
+    }
+
     /// Run raw SQL (for tests that tamper with a database on purpose).
     ///
     /// # Errors
