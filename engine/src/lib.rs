@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod audit;
 pub mod diagnostic;
+pub mod import;
 pub mod model;
 pub mod org;
 pub mod render;

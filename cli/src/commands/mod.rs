@@ -4,6 +4,8 @@ mod act;
 mod cancel;
 mod deploy;
 mod graph;
+mod history;
+mod import;
 mod list;
 mod org;
 mod schema;
@@ -52,6 +54,7 @@ pub struct Cli {
 pub enum Command {
     Validate(validate::Args),
     Graph(graph::Args),
+    Import(import::Args),
     Deploy(deploy::Args),
     Org(org::Args),
     Start(start::Args),
@@ -60,6 +63,7 @@ pub enum Command {
     Act(act::Args),
     Cancel(cancel::Args),
     Tick(tick::Args),
+    History(history::Args),
     Verify(verify::Args),
     Schema(schema::Args),
 }
@@ -69,6 +73,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Validate(args) => validate::run(&args, cli.json),
         Command::Graph(args) => graph::run(&args, cli.json),
+        Command::Import(args) => import::run(&args, cli.json),
         Command::Deploy(args) => deploy::run(&args, cli.json, &cli.db),
         Command::Org(args) => org::run(&args, cli.json, &cli.db),
         Command::Start(args) => start::run(&args, cli.json, &cli.db),
@@ -77,6 +82,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Act(args) => act::run(&args, cli.json, &cli.db),
         Command::Cancel(args) => cancel::run(&args, cli.json, &cli.db),
         Command::Tick(args) => tick::run(&args, cli.json, &cli.db),
+        Command::History(args) => history::run(&args, cli.json, &cli.db),
         Command::Verify(args) => verify::run(&args, cli.json, &cli.db),
         Command::Schema(args) => schema::run(&args),
     }

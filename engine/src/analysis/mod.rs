@@ -32,7 +32,7 @@ pub fn analyse(workflow: &Workflow, options: &Options, report: &mut Report) {
         return;
     }
     let (net, owners) = net::compile_with_owners(workflow);
-    let findings = soundness::check(&net, &Limits { max_markings: options.max_markings });
+    let findings = soundness::verify(&net, &Limits { max_markings: options.max_markings });
     for finding in findings {
         // A step of an unreachable state is dead, and that state was reported already.
         if let Finding::DeadTransition { transition } = finding {

@@ -151,6 +151,52 @@ pub fn check(net: &Net, limits: &Limits) -> Vec<Finding> {
     explorer.into_findings(complete)
 }
 
+/// Checks soundness like [`check`], but first shrinks the net by reductions that are proven
+/// not to change the verdict, so that long branches and wide parallel regions cost little.
+///
+/// The reductions apply to nets whose instances end when every branch has ended
+/// ([`Completion::AllBranches`], the notion of imported process models); other nets are
+/// explored as they are, which keeps the shortest counterexamples `check` gives them.
+/// Findings are translated back: markings and paths name the original places and transitions
+/// (a path may then be longer than the shortest one), and a transition is dead only if every
+/// reduced step that stands for it is.
+pub fn verify(net: &Net, limits: &Limits) -> Vec<Finding> {
+    verify_with(net, limits, SHORTEST_BUDGET)
+}
+
+/// Markings an unsound reduced net may spend on exploring the original net again, for the
+/// shortest counterexamples (a fused step moves tokens on early, which lengthens paths and can
+/// hide the state that first received a second token).
+const SHORTEST_BUDGET: usize = 20_000;
+
+fn verify_with(net: &Net, limits: &Limits, shortest_budget: usize) -> Vec<Finding> {
+    if validate(net).is_err() {
+        return Vec::new();
+    }
+    if net.completion != Completion::AllBranches {
+        return check(net, limits);
+    }
+    let reduced = reduce::Reduced::new(net);
+    let findings = reduced.translate(net, check(&reduced.net, limits));
+    let unsound = findings.iter().any(|f| {
+        matches!(
+            f,
+            Finding::Deadlock { .. }
+                | Finding::DoubleToken { .. }
+                | Finding::EndWithActive { .. }
+                | Finding::Livelock { .. }
+        )
+    });
+    if unsound && shortest_budget > 0 {
+        // Both explorations are exact, so the verdict is the same; this one's paths are shortest.
+        let plain = check(net, &Limits { max_markings: limits.max_markings.min(shortest_budget) });
+        if !plain.iter().any(|f| matches!(f, Finding::TooLarge { .. })) {
+            return plain;
+        }
+    }
+    findings
+}
+
 /// Renders a marking for a message, e.g. "`a`, `b`, `b`".
 pub fn describe_marking(net: &Net, marking: &[usize]) -> String {
     if marking.is_empty() {
@@ -698,6 +744,442 @@ fn fire(marking: &[u32], removes: &[u32], outputs: &[u32], successor: &mut Vec<u
     successor.sort_unstable();
 }
 
+/// Reductions that shrink a net without changing its soundness verdict, and the bookkeeping
+/// that translates findings on the reduced net back to the original places and transitions.
+///
+/// Three rules, applied until none applies (or a bounded number of rounds has passed):
+/// - post-agglomeration (Berthelot): a place `p` whose only consumer `u` takes only `p` and
+///   gives a token back elsewhere is removed, and every producer of `p` fires `u` at once.
+///   Each reachable marking `M` maps to `M - k·p + k·u•` (fire the pending `u`s), which the
+///   reduced net reaches; a double token in `M` stays a double token in that image, a deadlock
+///   or a marking with no way to a proper end has `p` empty and is reached unchanged. So safety,
+///   deadlocks and the option to complete are exactly those of the original net.
+/// - fusion of parallel places (Murata): two places with the same producers and consumers hold
+///   equal token counts in every reachable marking, so one of them is dropped and shadows the other.
+/// - duplicate transitions (same inputs, same outputs) have the same effect; one is kept.
+///
+/// Only plain parts of the net take part: a place reset by, or feeding, an `any` or k-of-n join
+/// keeps its tokens where they are, because firing such a join early or late changes what it removes.
+mod reduce {
+    use std::collections::HashMap;
+
+    use super::{Finding, Net, Transition};
+
+    /// Rounds of the global rules; each round that changes something removes an element, and
+    /// stopping early only leaves more for the explorer.
+    const MAX_ROUNDS: usize = 64;
+
+    /// A piece of the firing sequence a reduced transition stands for.
+    #[derive(Debug, Clone, Copy)]
+    enum Part {
+        /// An original transition.
+        Step(usize),
+        /// A sequence that was frozen when the transition holding it was absorbed; shared by
+        /// every producer that absorbed it, so it is stored once.
+        Frozen(usize),
+    }
+
+    /// The reduced net and the way back.
+    pub(super) struct Reduced {
+        pub(super) net: Net,
+        /// Per reduced transition: the original firing sequence it stands for.
+        sequence: Vec<Vec<Part>>,
+        /// Per reduced transition: further original transitions enabled whenever it is enabled
+        /// (duplicates that were removed).
+        alike: Vec<Vec<Part>>,
+        frozen: Vec<Vec<Part>>,
+        /// Per place: the removed places that always hold as many tokens as it.
+        shadows: Vec<Vec<usize>>,
+        original_transitions: usize,
+    }
+
+    struct Reducer<'n> {
+        net: &'n Net,
+        inputs: Vec<Vec<usize>>,
+        outputs: Vec<Vec<usize>>,
+        alive: Vec<bool>,
+        /// Per transition: no resets and needs every input (so it may absorb or be absorbed).
+        plain: Vec<bool>,
+        /// Per place: reset by, or input of, a transition that is not plain.
+        touchy: Vec<bool>,
+        /// Per place: may not be removed (touchy, the start, or an end).
+        fixed: Vec<bool>,
+        removed: Vec<bool>,
+        producers: Vec<Vec<usize>>,
+        consumers: Vec<Vec<usize>>,
+        sequence: Vec<Vec<Part>>,
+        alike: Vec<Vec<Part>>,
+        frozen: Vec<Vec<Part>>,
+        shadows: Vec<Vec<usize>>,
+    }
+
+    impl Reduced {
+        /// Reduces a net that passed [`super::validate`].
+        pub(super) fn new(net: &Net) -> Self {
+            let mut reducer = Reducer::new(net);
+            reducer.run();
+            reducer.finish()
+        }
+
+        /// Findings on the reduced net, in terms of the original one.
+        pub(super) fn translate(&self, original: &Net, findings: Vec<Finding>) -> Vec<Finding> {
+            let mut translated = Vec::with_capacity(findings.len());
+            let mut dead = Vec::new();
+            for finding in findings {
+                translated.push(match finding {
+                    Finding::Deadlock { marking, path } => {
+                        Finding::Deadlock { marking: self.marking(&marking), path: self.path(&path) }
+                    }
+                    Finding::DoubleToken { place, marking, path } => {
+                        let path = self.path(&path);
+                        // A fused step may carry a token through the place that really doubled;
+                        // replaying the original steps finds the first double token.
+                        match first_double_token(original, &path) {
+                            Some((place, marking, prefix)) => Finding::DoubleToken { place, marking, path: prefix },
+                            None => Finding::DoubleToken { place, marking: self.marking(&marking), path },
+                        }
+                    }
+                    Finding::EndWithActive { end, marking, path } => {
+                        Finding::EndWithActive { end, marking: self.marking(&marking), path: self.path(&path) }
+                    }
+                    Finding::Livelock { marking, path, cycle } => Finding::Livelock {
+                        marking: self.marking(&marking),
+                        path: self.path(&path),
+                        cycle: self.path(&cycle),
+                    },
+                    Finding::DeadTransition { transition } => {
+                        dead.push(transition);
+                        continue;
+                    }
+                    too_large @ Finding::TooLarge { .. } => too_large,
+                });
+            }
+            // Dead transitions are only reported after a complete exploration; none dead in the
+            // reduced net means none dead in the original one.
+            if !dead.is_empty() {
+                let live = self.live_originals(&dead);
+                let dead_originals = live.iter().enumerate().filter(|(_, &is_live)| !is_live);
+                translated.extend(dead_originals.map(|(transition, _)| Finding::DeadTransition { transition }));
+            }
+            translated
+        }
+
+        fn marking(&self, marking: &[usize]) -> Vec<usize> {
+            let mut full = Vec::with_capacity(marking.len());
+            for &place in marking {
+                full.push(place);
+                full.extend_from_slice(&self.shadows[place]);
+            }
+            full.sort_unstable();
+            full
+        }
+
+        fn path(&self, path: &[usize]) -> Vec<usize> {
+            let mut steps = Vec::new();
+            for &transition in path {
+                self.flatten(&self.sequence[transition], &mut steps);
+            }
+            steps
+        }
+
+        /// Appends the original transitions of `parts` in firing order.
+        fn flatten(&self, parts: &[Part], steps: &mut Vec<usize>) {
+            let mut stack: Vec<Part> = parts.iter().rev().copied().collect();
+            while let Some(part) = stack.pop() {
+                match part {
+                    Part::Step(transition) => steps.push(transition),
+                    Part::Frozen(index) => stack.extend(self.frozen[index].iter().rev().copied()),
+                }
+            }
+        }
+
+        /// Whether each original transition is enabled in some explored marking, given the reduced
+        /// transitions that never were.
+        fn live_originals(&self, dead: &[usize]) -> Vec<bool> {
+            let mut is_dead = vec![false; self.sequence.len()];
+            for &transition in dead {
+                is_dead[transition] = true;
+            }
+            let mut live = vec![false; self.original_transitions];
+            let mut visited = vec![false; self.frozen.len()];
+            let mut stack = Vec::new();
+            for transition in (0..self.sequence.len()).filter(|&t| !is_dead[t]) {
+                stack.extend(self.sequence[transition].iter().chain(&self.alike[transition]).copied());
+                while let Some(part) = stack.pop() {
+                    match part {
+                        Part::Step(original) => live[original] = true,
+                        Part::Frozen(index) if !visited[index] => {
+                            visited[index] = true;
+                            stack.extend(self.frozen[index].iter().copied());
+                        }
+                        Part::Frozen(_) => {}
+                    }
+                }
+            }
+            live
+        }
+    }
+
+    impl<'n> Reducer<'n> {
+        fn new(net: &'n Net) -> Self {
+            let places = net.places.len();
+            let plain: Vec<bool> =
+                net.transitions.iter().map(|t| t.resets.is_empty() && t.min_inputs == t.inputs.len()).collect();
+            let mut touchy = vec![false; places];
+            for (transition, t) in net.transitions.iter().enumerate() {
+                if !plain[transition] {
+                    for &place in t.inputs.iter().chain(&t.resets) {
+                        touchy[place] = true;
+                    }
+                }
+            }
+            let mut fixed = touchy.clone();
+            fixed[net.initial] = true;
+            for &end in &net.finals {
+                fixed[end] = true;
+            }
+            let mut producers = vec![Vec::new(); places];
+            let mut consumers = vec![Vec::new(); places];
+            for (transition, t) in net.transitions.iter().enumerate() {
+                for &place in &t.inputs {
+                    consumers[place].push(transition);
+                }
+                for &place in &t.outputs {
+                    if !producers[place].contains(&transition) {
+                        producers[place].push(transition);
+                    }
+                }
+            }
+            let count = net.transitions.len();
+            Self {
+                net,
+                inputs: net.transitions.iter().map(|t| sorted(&t.inputs)).collect(),
+                outputs: net.transitions.iter().map(|t| t.outputs.clone()).collect(),
+                alive: vec![true; count],
+                plain,
+                touchy,
+                fixed,
+                removed: vec![false; places],
+                producers,
+                consumers,
+                sequence: (0..count).map(|t| vec![Part::Step(t)]).collect(),
+                alike: vec![Vec::new(); count],
+                frozen: Vec::new(),
+                shadows: vec![Vec::new(); places],
+            }
+        }
+
+        fn run(&mut self) {
+            let mut pending: Vec<usize> = (0..self.net.places.len()).rev().collect();
+            for _ in 0..MAX_ROUNDS {
+                while let Some(place) = pending.pop() {
+                    self.agglomerate(place, &mut pending);
+                }
+                let duplicates = self.remove_duplicate_transitions(&mut pending);
+                let parallel = self.fuse_parallel_places(&mut pending);
+                if !duplicates && !parallel {
+                    break;
+                }
+            }
+        }
+
+        fn freeze(&mut self, parts: Vec<Part>) -> Part {
+            if let [only] = parts[..] {
+                return only;
+            }
+            self.frozen.push(parts);
+            Part::Frozen(self.frozen.len() - 1)
+        }
+
+        /// Post-agglomeration of `place` into its producers, when the rule applies.
+        fn agglomerate(&mut self, place: usize, pending: &mut Vec<usize>) {
+            if self.fixed[place] || self.removed[place] {
+                return;
+            }
+            let [consumer] = self.consumers[place][..] else { return };
+            if !self.plain[consumer] || self.inputs[consumer] != [place] || self.outputs[consumer].is_empty() {
+                return;
+            }
+            // Tokens move into the consumer's outputs earlier than they would; that is only
+            // harmless where no reset or threshold join looks at them.
+            if self.outputs[consumer].iter().any(|&out| out == place || self.touchy[out]) {
+                return;
+            }
+            let producers = self.producers[place].clone();
+            if producers.is_empty()
+                || producers.iter().any(|&t| self.outputs[t].iter().filter(|&&out| out == place).count() != 1)
+            {
+                return;
+            }
+            let sequence = std::mem::take(&mut self.sequence[consumer]);
+            let sequence = self.freeze(sequence);
+            let alike = std::mem::take(&mut self.alike[consumer]);
+            let alike = if alike.is_empty() { None } else { Some(self.freeze(alike)) };
+            let outputs = std::mem::take(&mut self.outputs[consumer]);
+            for &out in &outputs {
+                self.producers[out].retain(|&t| t != consumer);
+            }
+            for &producer in &producers {
+                let outs = &mut self.outputs[producer];
+                if let Some(at) = outs.iter().position(|&out| out == place) {
+                    outs.remove(at);
+                }
+                outs.extend_from_slice(&outputs);
+                for &out in &outputs {
+                    if !self.producers[out].contains(&producer) {
+                        self.producers[out].push(producer);
+                    }
+                }
+                self.sequence[producer].push(sequence);
+                self.alike[producer].extend(alike);
+            }
+            self.alive[consumer] = false;
+            self.inputs[consumer].clear();
+            self.consumers[place].clear();
+            self.producers[place].clear();
+            self.removed[place] = true;
+            pending.extend(outputs);
+        }
+
+        fn remove_duplicate_transitions(&mut self, pending: &mut Vec<usize>) -> bool {
+            let mut seen: HashMap<(Vec<usize>, Vec<usize>), usize> = HashMap::new();
+            let mut changed = false;
+            for transition in 0..self.alive.len() {
+                if !self.alive[transition] || !self.plain[transition] {
+                    continue;
+                }
+                let key = (self.inputs[transition].clone(), sorted(&self.outputs[transition]));
+                let Some(&kept) = seen.get(&key) else {
+                    seen.insert(key, transition);
+                    continue;
+                };
+                let sequence = std::mem::take(&mut self.sequence[transition]);
+                let sequence = self.freeze(sequence);
+                self.alike[kept].push(sequence);
+                let alike = std::mem::take(&mut self.alike[transition]);
+                self.alike[kept].extend(alike);
+                for &place in &self.inputs[transition] {
+                    self.consumers[place].retain(|&t| t != transition);
+                    pending.push(place);
+                }
+                for &place in &self.outputs[transition] {
+                    self.producers[place].retain(|&t| t != transition);
+                    pending.push(place);
+                }
+                self.inputs[transition].clear();
+                self.outputs[transition].clear();
+                self.alive[transition] = false;
+                changed = true;
+            }
+            changed
+        }
+
+        fn fuse_parallel_places(&mut self, pending: &mut Vec<usize>) -> bool {
+            let mut seen: HashMap<(Vec<usize>, Vec<usize>), usize> = HashMap::new();
+            let mut changed = false;
+            for place in 0..self.removed.len() {
+                if self.fixed[place] || self.removed[place] || self.producers[place].is_empty() {
+                    continue;
+                }
+                let once = |t: &usize| self.outputs[*t].iter().filter(|&&out| out == place).count() == 1;
+                if !self.producers[place].iter().all(once) {
+                    continue;
+                }
+                let key = (sorted(&self.producers[place]), sorted(&self.consumers[place]));
+                let Some(&kept) = seen.get(&key) else {
+                    seen.insert(key, place);
+                    continue;
+                };
+                for &producer in &self.producers[place] {
+                    let outs = &mut self.outputs[producer];
+                    if let Some(at) = outs.iter().position(|&out| out == place) {
+                        outs.remove(at);
+                    }
+                }
+                for &consumer in &self.consumers[place] {
+                    self.inputs[consumer].retain(|&p| p != place);
+                }
+                let shadows = std::mem::take(&mut self.shadows[place]);
+                self.shadows[kept].push(place);
+                self.shadows[kept].extend(shadows);
+                self.producers[place].clear();
+                self.consumers[place].clear();
+                self.removed[place] = true;
+                pending.push(kept);
+                changed = true;
+            }
+            changed
+        }
+
+        fn finish(self) -> Reduced {
+            let mut transitions = Vec::new();
+            let mut sequence = Vec::new();
+            let mut alike = Vec::new();
+            for (index, original) in self.net.transitions.iter().enumerate() {
+                if !self.alive[index] {
+                    continue;
+                }
+                let inputs = self.inputs[index].clone();
+                let min_inputs = if self.plain[index] { inputs.len() } else { original.min_inputs };
+                transitions.push(Transition {
+                    label: original.label.clone(),
+                    inputs,
+                    min_inputs,
+                    outputs: self.outputs[index].clone(),
+                    resets: original.resets.clone(),
+                });
+                sequence.push(self.sequence[index].clone());
+                alike.push(self.alike[index].clone());
+            }
+            Reduced {
+                net: Net {
+                    places: self.net.places.clone(),
+                    transitions,
+                    initial: self.net.initial,
+                    finals: self.net.finals.clone(),
+                    completion: self.net.completion,
+                },
+                sequence,
+                alike,
+                frozen: self.frozen,
+                shadows: self.shadows,
+                original_transitions: self.net.transitions.len(),
+            }
+        }
+    }
+
+    fn sorted(places: &[usize]) -> Vec<usize> {
+        let mut sorted = places.to_vec();
+        sorted.sort_unstable();
+        sorted
+    }
+
+    /// Fires `path` in the original net from its start and returns the first place that gets a
+    /// second token, with the marking then and the steps that led there.
+    fn first_double_token(net: &Net, path: &[usize]) -> Option<(usize, Vec<usize>, Vec<usize>)> {
+        let mut tokens = vec![0u32; net.places.len()];
+        tokens[net.initial] = 1;
+        for (step, &transition) in path.iter().enumerate() {
+            let t = net.transitions.get(transition)?;
+            for &place in t.inputs.iter().chain(&t.resets) {
+                tokens[place] = 0;
+            }
+            for &place in &t.outputs {
+                tokens[place] += 1;
+            }
+            if let Some(place) = tokens.iter().position(|&count| count > 1) {
+                let marking = tokens
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(place, &count)| std::iter::repeat_n(place, count as usize))
+                    .collect();
+                return Some((place, marking, path[..=step].to_vec()));
+            }
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -980,5 +1462,129 @@ mod tests {
         // Both branches into the same end: a double token even when all branches may end.
         net.transitions[2].outputs = vec![3];
         assert!(matches!(check(&net, &Limits::default()).as_slice(), [Finding::DoubleToken { place: 3, .. }, ..]));
+    }
+
+    fn all_branches(mut net: Net) -> Net {
+        net.completion = Completion::AllBranches;
+        net
+    }
+
+    #[test]
+    fn reductions_collapse_long_parallel_branches_below_a_tiny_cap() {
+        let net = all_branches(parallel(12, 3));
+        let tiny = Limits { max_markings: 10 };
+        assert_eq!(check(&net, &tiny), vec![Finding::TooLarge { explored: 10 }]);
+        assert_eq!(verify(&net, &tiny), vec![]);
+    }
+
+    #[test]
+    fn reduced_deadlock_names_original_places_and_replays_original_steps() {
+        // start -t0-> x -t1-> a; start -t2-> b; join {a, b} -t3-> done: an exclusive choice
+        // into a join. x is absorbed into t0, so the reduced path [t0'] must replay as [t0, t1].
+        let mut net = all_branches(net(&["start", "x", "a", "b", "done"], &[4]));
+        step(&mut net, &[0], &[1]);
+        step(&mut net, &[1], &[2]);
+        step(&mut net, &[0], &[3]);
+        step(&mut net, &[2, 3], &[4]);
+        let expected =
+            vec![Finding::Deadlock { marking: vec![2], path: vec![0, 1] }, Finding::DeadTransition { transition: 3 }];
+        assert_eq!(verify_with(&net, &Limits::default(), 0), expected);
+        // With a budget for it, the plain exploration gives the shortest counterexample instead.
+        let shortest =
+            vec![Finding::Deadlock { marking: vec![3], path: vec![2] }, Finding::DeadTransition { transition: 3 }];
+        assert_eq!(verify(&net, &Limits::default()), shortest);
+    }
+
+    #[test]
+    fn fused_parallel_places_reappear_in_reported_markings() {
+        // start forks into p and q, which only a join also waiting for the never-marked z consumes.
+        let mut net = all_branches(net(&["start", "p", "q", "z", "done"], &[4]));
+        step(&mut net, &[0], &[1, 2]);
+        step(&mut net, &[1, 2, 3], &[4]);
+        let findings = verify_with(&net, &Limits::default(), 0);
+        let expected =
+            vec![Finding::Deadlock { marking: vec![1, 2], path: vec![0] }, Finding::DeadTransition { transition: 1 }];
+        assert_eq!(findings, expected);
+    }
+
+    #[test]
+    fn a_branch_absorbed_into_a_fork_still_shows_its_double_token() {
+        // fork → {a, b}; a → merge; b → merge; merge → done: both branches reach `merge`.
+        let mut net = all_branches(net(&["start", "a", "b", "merge", "done"], &[4]));
+        step(&mut net, &[0], &[1, 2]);
+        step(&mut net, &[1], &[3]);
+        step(&mut net, &[2], &[3]);
+        step(&mut net, &[3], &[4]);
+        // `merge` is fused into both branches, so the reduced net doubles `done`; the replayed
+        // original steps are a real run that ends with two tokens there.
+        let expected = vec![Finding::DoubleToken { place: 4, marking: vec![4, 4], path: vec![0, 1, 3, 2, 3] }];
+        assert_eq!(verify_with(&net, &Limits::default(), 0), expected);
+        // Given the budget, plain exploration finds the shorter run that doubles `merge` itself.
+        let shortest = Finding::DoubleToken { place: 3, marking: vec![3, 3], path: vec![0, 1, 2] };
+        assert_eq!(verify(&net, &Limits::default())[0], shortest);
+    }
+
+    #[test]
+    fn steps_absorbed_behind_a_dead_step_are_dead_too() {
+        // t1 can never fire (`never` is never marked), and t2 only follows it.
+        let mut net = all_branches(net(&["start", "never", "x", "y", "done"], &[4]));
+        step(&mut net, &[0], &[4]);
+        step(&mut net, &[1], &[2]);
+        step(&mut net, &[2], &[3]);
+        step(&mut net, &[3], &[4]);
+        let findings = verify(&net, &Limits::default());
+        let expected: Vec<Finding> = (1..4).map(|transition| Finding::DeadTransition { transition }).collect();
+        assert_eq!(findings, expected);
+    }
+
+    #[test]
+    fn joins_that_cancel_branches_are_left_alone() {
+        let net = all_branches(any_join(&[1, 2, 3, 4]));
+        assert_eq!(verify(&net, &Limits::default()), check(&net, &Limits::default()));
+    }
+
+    /// The verdict the published soundness notion gives, from a list of findings: a double
+    /// token anywhere, else a deadlock or livelock, else sound.
+    fn verdict(findings: &[Finding]) -> Option<&'static str> {
+        if findings.iter().any(|f| matches!(f, Finding::TooLarge { .. })) {
+            return None;
+        }
+        if findings.iter().any(|f| matches!(f, Finding::DoubleToken { .. })) {
+            Some("lack of synchronisation")
+        } else if findings.iter().any(|f| matches!(f, Finding::Deadlock { .. } | Finding::Livelock { .. })) {
+            Some("deadlock")
+        } else {
+            Some("sound")
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// On random nets, the reduced check reaches the same verdict as plain exploration.
+        #[test]
+        fn reductions_never_change_the_verdict(
+            shape in proptest::collection::vec(
+                (proptest::collection::vec(0usize..5, 1..3), proptest::collection::vec(0usize..6, 0..3)),
+                1..7,
+            ),
+        ) {
+            let names: Vec<String> = (0..6).map(|p| format!("p{p}")).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let mut net = all_branches(net(&names, &[5]));
+            for (mut inputs, outputs) in shape {
+                inputs.sort_unstable();
+                inputs.dedup();
+                inputs.retain(|&p| p != 5);
+                if !inputs.is_empty() {
+                    step(&mut net, &inputs, &outputs);
+                }
+            }
+            let limits = Limits { max_markings: 3_000 };
+            let (plain, reduced) = (check(&net, &limits), verify_with(&net, &limits, 0));
+            if let (Some(plain), Some(reduced)) = (verdict(&plain), verdict(&reduced)) {
+                proptest::prop_assert_eq!(plain, reduced, "net {:?}", net.transitions);
+            }
+        }
     }
 }
