@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use liucheng_engine::service::{Service, ServiceError};
 use serde_json::{Map, Value};
 
@@ -26,7 +26,8 @@ pub struct DbArgs {
 impl DbArgs {
     /// The clock.
     pub fn now(&self) -> DateTime<FixedOffset> {
-        self.now.unwrap_or_else(|| Utc::now().fixed_offset())
+        // Milliseconds are precise enough to order events and short enough to read.
+        self.now.unwrap_or_else(|| Utc::now().trunc_subsecs(3).fixed_offset())
     }
 
     /// Open the database, or print why not.
@@ -151,4 +152,51 @@ pub fn table(header: &[&str]) -> comfy_table::Table {
     t.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
     t.set_header(header.iter().map(|h| comfy_table::Cell::new(h.to_uppercase())));
     t
+}
+
+/// Events as a table: the last few for `show`, or (`full`) every column for `history`.
+pub fn events_table(events: &[liucheng_engine::service::EventView], full: bool) -> comfy_table::Table {
+    let mut header = vec!["#", "at", "who", "what", "from → to"];
+    if full {
+        header.push("changed");
+    }
+    header.push("comment");
+    if full {
+        header.push("hash");
+    }
+    let mut t = table(&header);
+    for e in events {
+        let who = match &e.role {
+            Some(r) => format!("{} ({r})", e.actor),
+            None => e.actor.clone(),
+        };
+        let kind = full.then(|| e.kind.clone());
+        let what = [kind, e.action.clone(), e.state.as_ref().map(|s| format!("in {s}"))]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut row = vec![e.seq.to_string(), e.at.clone(), who, what, format!("{} → {}", e.from, e.to)];
+        if full {
+            row.push(changes(&e.changes));
+        }
+        row.push(e.comment.clone().unwrap_or_default());
+        if full {
+            row.push(e.hash.chars().take(12).collect());
+        }
+        t.add_row(row);
+    }
+    t
+}
+
+/// A data change `{field: [old, new]}` as `field: old → new; …`.
+fn changes(value: &Value) -> String {
+    let Value::Object(map) = value else { return String::new() };
+    map.iter()
+        .map(|(k, v)| match v.as_array().map(Vec::as_slice) {
+            Some([old, new]) => format!("{k}: {old} → {new}"),
+            _ => format!("{k}: {v}"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -1,6 +1,8 @@
 //! `liucheng history`: the full timeline of an instance, for auditors.
 
-use crate::session::{fail, print_json, table, DbArgs};
+use liucheng_engine::service::EventView;
+
+use crate::session::{fail, print_json, DbArgs};
 
 /// Show the full timeline of an instance, for auditors.
 ///
@@ -14,19 +16,6 @@ use crate::session::{fail, print_json, table, DbArgs};
 pub struct Args {
     /// The instance id.
     instance: i64,
-}
-
-fn changes(text: &str) -> String {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(text) else {
-        return String::new();
-    };
-    map.iter()
-        .map(|(k, v)| match v.as_array().map(Vec::as_slice) {
-            Some([old, new]) => format!("{k}: {old} → {new}"),
-            _ => format!("{k}: {v}"),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
@@ -54,28 +43,8 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         print_json(&rows);
         return super::EXIT_OK;
     }
-    let mut t = table(&["#", "at", "who", "what", "from → to", "changed", "comment", "hash"]);
-    for e in &events {
-        let who = match &e.role {
-            Some(r) => format!("{} ({r})", e.actor),
-            None => e.actor.clone(),
-        };
-        let what = [Some(e.kind.clone()), e.action.clone(), e.state.as_ref().map(|s| format!("in {s}"))]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        t.add_row(vec![
-            e.seq.to_string(),
-            e.at.clone(),
-            who,
-            what,
-            format!("{} → {}", e.from_states, e.to_states),
-            changes(&e.changes),
-            e.comment.clone().unwrap_or_default(),
-            e.hash[..12].to_owned(),
-        ]);
-    }
+    let views: Vec<EventView> = events.into_iter().map(EventView::from).collect();
+    let t = crate::session::events_table(&views, true);
     outln!("{t}");
     super::EXIT_OK
 }

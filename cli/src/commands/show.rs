@@ -117,27 +117,7 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         outln!("\ndata:\n{t}");
     }
     if !view.recent.is_empty() {
-        let mut t = table(&["#", "at", "who", "what", "from → to", "comment"]);
-        for e in &view.recent {
-            let who = match &e.role {
-                Some(r) => format!("{} ({r})", e.actor),
-                None => e.actor.clone(),
-            };
-            let what = [e.action.clone(), e.state.as_ref().map(|s| format!("in {s}"))]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            t.add_row(vec![
-                e.seq.to_string(),
-                e.at.clone(),
-                who,
-                what,
-                format!("{} → {}", e.from, e.to),
-                e.comment.clone().unwrap_or_default(),
-            ]);
-        }
-        outln!("\nrecent events:\n{t}");
+        outln!("\nrecent events:\n{}", crate::session::events_table(&view.recent, false));
     }
     super::EXIT_OK
 }

@@ -239,6 +239,11 @@ impl Run<'_> {
         }
     }
 
+    /// Put a token on `state`.
+    fn place(&mut self, state: StateId, due: Option<DateTime<FixedOffset>>) {
+        self.instance.tokens.push(Token { state, entered_at: self.at, due, signatures: Vec::new(), child: None });
+    }
+
     /// Make `state` active, and run every automatic step that follows.
     fn enter(&mut self, state: StateId) -> Result<(), RuntimeError> {
         self.steps += 1;
@@ -277,13 +282,7 @@ impl Run<'_> {
                 Err(RuntimeError::Inconsistent(format!("join `{}` was entered directly", workflow.state(state).name())))
             }
             StateKind::End { outcome } => {
-                self.instance.tokens.push(Token {
-                    state,
-                    entered_at: self.at,
-                    due: None,
-                    signatures: Vec::new(),
-                    child: None,
-                });
+                self.place(state, None);
                 let done = match workflow.completion() {
                     crate::model::workflow::Completion::SingleEnd => true,
                     crate::model::workflow::Completion::AllBranches => {
@@ -309,35 +308,17 @@ impl Run<'_> {
                     data.insert(field.clone(), cel_to_json(&scope.eval(expr)?));
                 }
                 let due = self.due(state);
-                self.instance.tokens.push(Token {
-                    state,
-                    entered_at: self.at,
-                    due,
-                    signatures: Vec::new(),
-                    child: None,
-                });
+                self.place(state, due);
                 self.effects.push(Effect::StartChild { state, workflow: call.workflow().to_owned(), data });
                 Ok(())
             }
             StateKind::Wait { join } => {
-                self.instance.tokens.push(Token {
-                    state,
-                    entered_at: self.at,
-                    due: None,
-                    signatures: Vec::new(),
-                    child: None,
-                });
+                self.place(state, None);
                 self.try_join(*join)
             }
             StateKind::Task { .. } | StateKind::Signoff(_) => {
                 let due = self.due(state);
-                self.instance.tokens.push(Token {
-                    state,
-                    entered_at: self.at,
-                    due,
-                    signatures: Vec::new(),
-                    child: None,
-                });
+                self.place(state, due);
                 Ok(())
             }
         }

@@ -68,6 +68,8 @@ pub struct EventView {
     pub changes: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The event's hash in the instance's chain.
+    pub hash: String,
 }
 
 impl From<EventRow> for EventView {
@@ -84,6 +86,7 @@ impl From<EventRow> for EventView {
             to: e.to_states,
             changes: serde_json::from_str(&e.changes).unwrap_or(Value::Null),
             comment: e.comment,
+            hash: e.hash,
         }
     }
 }
