@@ -9,18 +9,14 @@ use std::time::{Duration, Instant};
 use liucheng_engine::analysis::Options;
 use liucheng_engine::import::{import, Format};
 use liucheng_engine::resolve::Callees;
-use liucheng_engine::{validate, SourceFile};
+use liucheng_engine::validate;
 
 /// Runs per model; the fastest is kept, as the least disturbed by the rest of the machine.
 const RUNS: usize = 5;
 
 fn import_and_validate(name: &str, text: &str) -> bool {
     let Ok(imported) = import(Format::Lola, name, text) else { return false };
-    let files: Vec<SourceFile> = imported
-        .workflows
-        .iter()
-        .map(|w| SourceFile { path: format!("{}.yaml", w.id).into(), bytes: w.yaml.clone().into_bytes() })
-        .collect();
+    let files = imported.source_files();
     let checked = validate(&files, &Callees::new(), &Options::default());
     std::hint::black_box(checked).iter().all(|c| !c.diagnostics.is_empty() || c.workflow.is_some())
 }

@@ -24,11 +24,7 @@ fn fixture(name: &str) -> String {
 /// Validates the workflows of one import together (sub-workflows are called across them) and
 /// returns the error codes found, by workflow.
 fn errors_of(imported: &liucheng_engine::import::Imported) -> BTreeMap<String, Vec<&'static str>> {
-    let files: Vec<SourceFile> = imported
-        .workflows
-        .iter()
-        .map(|w| SourceFile { path: format!("{}.yaml", w.id).into(), bytes: w.yaml.clone().into_bytes() })
-        .collect();
+    let files = imported.source_files();
     let checked = validate(&files, &Callees::new(), &Options::default());
     checked
         .iter()

@@ -27,6 +27,7 @@ use roxmltree::{Document, Node};
 use super::names::{kebab, snake, Ids};
 use super::xml::{attribute, child, children, line_of, local, squash, text};
 use super::{ImportError, Note};
+use crate::import::action;
 use crate::syntax::raw::{
     RawAction, RawBranch, RawCompletion, RawDeadline, RawField, RawFieldType, RawRecurrence, RawRole, RawSchedule,
     RawStart, RawState, RawWorkflow,
@@ -1307,19 +1308,6 @@ impl ScopeBuilder<'_, '_, '_> {
                 );
             }
         }
-    }
-}
-
-fn action(title: String, by: Vec<String>, to: String) -> RawAction {
-    RawAction {
-        title: Some(title),
-        by,
-        to,
-        when: None,
-        requires: Vec::new(),
-        accepts: Vec::new(),
-        not_by: Vec::new(),
-        comment_required: false,
     }
 }
 

@@ -80,7 +80,33 @@ pub struct Imported {
     pub notes: Vec<Note>,
 }
 
+/// A plain human action: a title, who may take it, where it leads.
+pub(crate) fn action(title: String, by: Vec<String>, to: String) -> crate::syntax::raw::RawAction {
+    crate::syntax::raw::RawAction {
+        title: Some(title),
+        by,
+        to,
+        when: None,
+        requires: Vec::new(),
+        accepts: Vec::new(),
+        not_by: Vec::new(),
+        comment_required: false,
+    }
+}
+
 impl Imported {
+    /// The imported workflows as files to validate together, each named `ID.yaml`.
+    #[must_use]
+    pub fn source_files(&self) -> Vec<crate::validate::SourceFile> {
+        self.workflows
+            .iter()
+            .map(|w| crate::validate::SourceFile {
+                path: format!("{}.yaml", w.id).into(),
+                bytes: w.yaml.clone().into_bytes(),
+            })
+            .collect()
+    }
+
     /// Whether any note is a warning (something the workflow does differently or leaves out).
     #[must_use]
     pub fn has_warnings(&self) -> bool {

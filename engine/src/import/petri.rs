@@ -333,16 +333,7 @@ impl<'n> Builder<'n> {
             let to = self.target(t, "", notes);
             actions.insert(
                 name,
-                RawAction {
-                    title: Some(element_title(transition.name.as_deref(), &transition.id)),
-                    by: vec![ROLE.to_owned()],
-                    to,
-                    when: None,
-                    requires: Vec::new(),
-                    accepts: Vec::new(),
-                    not_by: Vec::new(),
-                    comment_required: false,
-                },
+                super::action(element_title(transition.name.as_deref(), &transition.id), vec![ROLE.to_owned()], to),
             );
         }
         actions
