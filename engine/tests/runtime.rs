@@ -344,3 +344,26 @@ fn deploying_the_same_text_again_changes_nothing_and_an_invalid_file_nothing_at_
     let bad = SourceFile { path: "bad.yaml".into(), bytes: b"id: x\n".to_vec() };
     assert!(matches!(w.service.deploy(&[file, bad], t(T0)), Err(ServiceError::Invalid(_))));
 }
+
+#[test]
+fn only_the_most_senior_doctor_on_duty_may_decide() {
+    let mut w = World::new();
+    let org = "people:\n  nurse1: {name: 护士, roles: [nurse]}\n  \
+               senior: {name: 主任, roles: [doctor], attributes: {rank: 4}}\n  \
+               junior: {name: 住院医, roles: [doctor], attributes: {rank: 2}}\n  \
+               offduty: {name: 教授, roles: [doctor], attributes: {rank: 5}}\n\
+               roster:\n  \
+               - {person: senior, role: doctor, from: '2026-11-30T08:00:00+08:00', until: '2026-11-30T20:00:00+08:00'}\n  \
+               - {person: junior, role: doctor, from: '2026-11-30T08:00:00+08:00', until: '2026-11-30T20:00:00+08:00'}\n";
+    w.service.load_org(Path::new("org.yaml"), org.as_bytes(), t(T0)).unwrap();
+    let id = w.start("er-decision", "nurse1", json!({})).unwrap();
+    assert!(matches!(refused(w.act(id, "operate", "junior")), RuntimeError::GuardFalse { .. }), "not the most senior");
+    assert!(matches!(refused(w.act(id, "operate", "offduty")), RuntimeError::GuardFalse { .. }), "not on duty");
+    let night = "2026-11-30T22:00:00+08:00";
+    assert!(
+        matches!(refused(w.act_at(id, "operate", "senior", json!({}), None, night)), RuntimeError::GuardFalse { .. }),
+        "shift over"
+    );
+    w.act(id, "operate", "senior").unwrap();
+    assert_eq!(w.status(id).1.as_deref(), Some("operated"));
+}

@@ -227,7 +227,10 @@ impl Ctx<'_> {
             title: a.title.clone(),
             by: self.names.roles(&a.by, &path.key("by"), report),
             to: self.target(&a.to, &path.key("to"), report),
-            guard: a.when.as_ref().and_then(|w| self.guard(w, &path.key("when"), report)),
+            guard: a
+                .when
+                .as_ref()
+                .and_then(|w| self.guard_with(w, &path.key("when"), &crate::runtime::authority_functions(), report)),
             requires: self.names.fields(&a.requires, &path.key("requires"), report),
             accepts: self.names.fields(&a.accepts, &path.key("accepts"), report),
             not_by: self.duties(&a.not_by, &path.key("not_by"), report),
@@ -513,7 +516,19 @@ impl Ctx<'_> {
     }
 
     fn guard(&self, source: &str, path: &YamlPath, report: &mut Report) -> Option<Expr> {
-        let expr = self.expr(source, path, report)?;
+        self.guard_with(source, path, &[], report)
+    }
+
+    /// A guard that may also call `functions` (an action's guard may ask who is on duty; a
+    /// choice may not, because `apply` must not depend on anything but the events).
+    fn guard_with(
+        &self,
+        source: &str,
+        path: &YamlPath,
+        functions: &[crate::model::expr::FunctionSig],
+        report: &mut Report,
+    ) -> Option<Expr> {
+        let expr = self.expr_with(source, path, functions, report)?;
         match expr.result_type() {
             CelType::Bool | CelType::Dyn => Some(expr),
             other => {
@@ -524,11 +539,31 @@ impl Ctx<'_> {
     }
 
     fn expr(&self, source: &str, path: &YamlPath, report: &mut Report) -> Option<Expr> {
-        match Expr::compile(source, self.variables) {
+        self.expr_with(source, path, &[], report)
+    }
+
+    fn expr_with(
+        &self,
+        source: &str,
+        path: &YamlPath,
+        functions: &[crate::model::expr::FunctionSig],
+        report: &mut Report,
+    ) -> Option<Expr> {
+        match Expr::compile_with(source, self.variables, functions) {
             Ok(e) => Some(e),
             Err(errors) => {
                 for e in errors {
-                    let (problem, offset) = expr_problem(e);
+                    let (mut problem, offset) = expr_problem(e);
+                    if let Problem::GuardSyntax { message } = &mut problem {
+                        let authority = crate::runtime::authority_functions();
+                        if let Some(f) = authority.iter().find(|f| message == &format!("unknown function `{}`", f.name))
+                        {
+                            *message = format!(
+                                "`{}` asks about the acting person and the duty roster, so only an action's `when` may call it",
+                                f.name
+                            );
+                        }
+                    }
                     let target = offset.map_or(Target::Value, |(a, b)| Target::Within(a, b));
                     report.push(crate::diagnostic::Severity::Error, problem, path, target, Vec::new());
                 }

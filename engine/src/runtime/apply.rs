@@ -262,6 +262,7 @@ impl Run<'_> {
                     data: &self.instance.data,
                     requester: &self.instance.requester,
                     actor: Value::Null,
+                    roster: None,
                 };
                 let mut next = *default;
                 for branch in branches {
@@ -302,6 +303,7 @@ impl Run<'_> {
                     data: &self.instance.data,
                     requester: &self.instance.requester,
                     actor: Value::Null,
+                    roster: None,
                 };
                 let mut data = Map::new();
                 for (field, expr) in call.with() {

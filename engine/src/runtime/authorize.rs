@@ -5,8 +5,21 @@ use serde_json::{Map, Value};
 
 use crate::model::workflow::{Duty, RoleId, Signers, SignoffRule, StateId, StateKind, Workflow};
 use crate::org::{Org, Person};
-use crate::runtime::eval::Scope;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::runtime::eval::{Roster, Scope};
 use crate::runtime::{actor_value, Instance, RuntimeError};
+
+/// An action someone tries to take: which, in which state, with what input and comment.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    pub state: StateId,
+    pub action: usize,
+    pub input: &'a Map<String, Value>,
+    pub comment: Option<&'a str>,
+}
 
 /// Something a person may do now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,13 +113,13 @@ fn require_active(workflow: &Workflow, instance: &Instance, state: StateId) -> R
 /// The first rule that forbids it.
 pub fn check_action(
     workflow: &Workflow,
+    org: &Arc<Org>,
+    now: DateTime<FixedOffset>,
     instance: &Instance,
     person: &Person,
-    state: StateId,
-    action: usize,
-    input: &Map<String, Value>,
-    comment: Option<&str>,
+    attempt: &Attempt<'_>,
 ) -> Result<String, RuntimeError> {
+    let Attempt { state, action, input, comment } = *attempt;
     require_active(workflow, instance, state)?;
     let StateKind::Task { actions } = workflow.state(state).kind() else {
         return Err(RuntimeError::Inconsistent(format!("`{}` has no actions", workflow.state(state).name())));
@@ -133,7 +146,13 @@ pub fn check_action(
     if let Some(guard) = a.guard() {
         let mut data = instance.data.clone();
         data.extend(input.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let scope = Scope { workflow, data: &data, requester: &instance.requester, actor: actor_value(Some(person)) };
+        let scope = Scope {
+            workflow,
+            data: &data,
+            requester: &instance.requester,
+            actor: actor_value(Some(person)),
+            roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
+        };
         if !scope.holds(guard)? {
             return Err(RuntimeError::GuardFalse { action: a.name().to_owned(), guard: guard.source().to_owned() });
         }
@@ -264,7 +283,13 @@ pub fn check_cancel(workflow: &Workflow, instance: &Instance, person: &Person) -
 /// Everything `person` may do now, for `show` and `list --mine`. Guards that need input the
 /// person has not given yet are not evaluated here; `act` checks them.
 #[must_use]
-pub fn available_actions(workflow: &Workflow, org: &Org, instance: &Instance, person: &Person) -> Vec<Offer> {
+pub fn available_actions(
+    workflow: &Workflow,
+    org: &Arc<Org>,
+    now: DateTime<FixedOffset>,
+    instance: &Instance,
+    person: &Person,
+) -> Vec<Offer> {
     let mut offers = Vec::new();
     if !instance.is_active() {
         return offers;
@@ -283,6 +308,7 @@ pub fn available_actions(workflow: &Workflow, org: &Org, instance: &Instance, pe
                             data: &instance.data,
                             requester: &instance.requester,
                             actor: actor_value(Some(person)),
+                            roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
                         };
                         if scope.holds(guard) == Ok(false) {
                             continue;

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::model::expr::Expr;
 use crate::model::workflow::{FieldType, Workflow};
-use crate::org::Person;
+use crate::org::{Org, Person};
 use crate::runtime::RuntimeError;
 
 /// A JSON value as CEL sees it, typed by the field it belongs to when known.
@@ -64,12 +64,34 @@ pub fn actor_value(person: Option<&Person>) -> Value {
     }
 }
 
+/// The functions an action's guard may call to ask about the duty roster, e.g.
+/// `on_duty("duty_doctor") && actor.rank == on_duty_max("duty_doctor", "rank")`: "the most
+/// senior doctor on duty now". Choices may not call them: `apply` depends on events alone.
+#[must_use]
+pub fn authority_functions() -> Vec<crate::model::expr::FunctionSig> {
+    use crate::model::expr::{CelType, FunctionSig};
+    vec![
+        FunctionSig { name: "on_duty", args: vec![CelType::String], result: CelType::Bool },
+        FunctionSig { name: "on_duty_max", args: vec![CelType::String, CelType::String], result: CelType::Dyn },
+    ]
+}
+
+/// The roster an action's guard reads, fixed when the action is checked.
+#[derive(Clone)]
+pub(crate) struct Roster {
+    pub(crate) org: Arc<Org>,
+    pub(crate) now: chrono::DateTime<chrono::FixedOffset>,
+    pub(crate) person: String,
+}
+
 /// The variables of one evaluation.
 pub(crate) struct Scope<'a> {
     pub(crate) workflow: &'a Workflow,
     pub(crate) data: &'a Map<String, Value>,
     pub(crate) requester: &'a str,
     pub(crate) actor: Value,
+    /// Present for an action's guard only.
+    pub(crate) roster: Option<Roster>,
 }
 
 impl Scope<'_> {
@@ -81,6 +103,20 @@ impl Scope<'_> {
         }
         context.add_variable_from_value("requester", Cel::String(Arc::new(self.requester.to_owned())));
         context.add_variable_from_value("actor", json_to_cel(&self.actor, None));
+        if let Some(roster) = &self.roster {
+            let r = roster.clone();
+            let _ = context.add_function("on_duty", move |role: Arc<String>| r.org.on_duty(&r.person, &role, r.now));
+            let r = roster.clone();
+            let _ = context.add_function("on_duty_max", move |role: Arc<String>, attribute: Arc<String>| {
+                let best = r
+                    .org
+                    .on_duty_as(&role, r.now)
+                    .into_iter()
+                    .filter_map(|p| p.attributes.get(attribute.as_str()).and_then(Value::as_f64))
+                    .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+                best.map_or(Cel::Null, Cel::Float)
+            });
+        }
         expr.program()
             .execute(&context)
             .map_err(|e| RuntimeError::GuardError { guard: expr.source().to_owned(), message: e.to_string() })

@@ -10,9 +10,9 @@ mod input;
 mod instance;
 
 pub use apply::{apply, parent_link, replay, Applied, Effect};
-pub use authorize::{available_actions, check_action, check_cancel, check_sign, check_start, Offer};
+pub use authorize::{available_actions, check_action, check_cancel, check_sign, check_start, Attempt, Offer};
 pub use error::RuntimeError;
-pub use eval::{actor_value, data_to_cel};
+pub use eval::{actor_value, authority_functions, data_to_cel};
 pub use event::{Event, EventKind, SYSTEM};
 pub use input::check_input;
 pub use instance::{Instance, ParentLink, Signature, Status, Token};

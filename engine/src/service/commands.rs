@@ -9,7 +9,7 @@ use crate::diagnostic::suggest;
 use crate::model::workflow::{Signers, StateId, StateKind, Workflow};
 use crate::org::{Org, Person};
 use crate::runtime::{
-    check_action, check_cancel, check_input, check_sign, check_start, Event, EventKind, Instance, RuntimeError,
+    check_action, check_cancel, check_input, check_sign, check_start, Attempt, Event, EventKind, Instance, RuntimeError,
 };
 use crate::service::record::Recorded;
 use crate::service::{Context, Service, ServiceError};
@@ -229,8 +229,10 @@ impl Service {
             let comment = request.comment.clone().filter(|c| !c.trim().is_empty());
             let (role, kind) = match resolve_step(&workflow, &instance, request, person)? {
                 Step::Action(state, action) => {
-                    let role =
-                        check_action(&workflow, &instance, person, state, action, &request.data, comment.as_deref())?;
+                    let role = {
+                        let attempt = Attempt { state, action, input: &request.data, comment: comment.as_deref() };
+                        check_action(&workflow, &org, request.now, &instance, person, &attempt)?
+                    };
                     (role, EventKind::Acted { state, action, data: request.data.clone() })
                 }
                 Step::Sign(state) => {

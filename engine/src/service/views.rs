@@ -260,7 +260,7 @@ impl Service {
                         suggestion: crate::diagnostic::suggest(v, org.people.keys().map(String::as_str)),
                     })?;
                     Some(
-                        available_actions(&workflow, org, &instance, person)
+                        available_actions(&workflow, org, now, &instance, person)
                             .into_iter()
                             .map(|o| format!("{} in `{}` (as {})", o.action, workflow.state(o.state).name(), o.role))
                             .collect(),
@@ -341,7 +341,7 @@ impl Service {
                 let mut your_actions = Vec::new();
                 if let (Some(person), Some(org)) = (person, &org) {
                     let instance = snapshot(&row)?;
-                    your_actions = available_actions(&workflow, org, &instance, person)
+                    your_actions = available_actions(&workflow, org, now, &instance, person)
                         .into_iter()
                         .map(|o| format!("{} ({})", o.action, workflow.state(o.state).name()))
                         .collect();
