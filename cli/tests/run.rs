@@ -331,3 +331,25 @@ fn killing_the_cli_mid_write_never_damages_the_database() {
     assert!(stored >= finished && stored <= finished + killed, "{stored} stored, {finished} finished, {killed} killed");
     // Dropping `db` verifies every instance: each equals its replay and its hash chain holds.
 }
+
+#[test]
+fn replay_shows_an_instance_at_any_point_of_its_history() {
+    let db = Db::new("replay");
+    db.at(
+        "2026-11-30T09:00:00+08:00",
+        &["start", "leave-request", "--as", "zhang_san", "--data", "days=3", "--data", "reason=x"],
+    )
+    .ok();
+    db.at("2026-11-30T10:00:00+08:00", &["act", "1", "submit", "--as", "zhang_san"]).ok();
+    db.at("2026-11-30T11:00:00+08:00", &["act", "1", "approve", "--as", "wang_wu"]).ok();
+    let at = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["--json", "replay", "1"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&db.run(&all).ok().stdout).unwrap()
+    };
+    assert_eq!(at(&["--at", "2026-11-30T09:30:00+08:00"])[0]["active"], serde_json::json!(["draft"]));
+    assert_eq!(at(&["--upto", "2"])[0]["active"], serde_json::json!(["review"]));
+    assert_eq!(at(&[])[0]["status"], "done");
+    assert_eq!(at(&["--step"]).as_array().unwrap().len(), 3);
+    insta::assert_snapshot!(db.run(&["replay", "1", "--step"]).ok().stdout);
+}

@@ -8,6 +8,7 @@ mod history;
 mod import;
 mod list;
 mod org;
+mod replay;
 mod schema;
 mod show;
 mod start;
@@ -64,6 +65,7 @@ pub enum Command {
     Cancel(cancel::Args),
     Tick(tick::Args),
     History(history::Args),
+    Replay(replay::Args),
     Verify(verify::Args),
     Schema(schema::Args),
 }
@@ -83,6 +85,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Cancel(args) => cancel::run(&args, cli.json, &cli.db),
         Command::Tick(args) => tick::run(&args, cli.json, &cli.db),
         Command::History(args) => history::run(&args, cli.json, &cli.db),
+        Command::Replay(args) => replay::run(&args, cli.json, &cli.db),
         Command::Verify(args) => verify::run(&args, cli.json, &cli.db),
         Command::Schema(args) => schema::run(&args),
     }

@@ -3,6 +3,7 @@
 
 mod commands;
 mod record;
+mod replay;
 mod tick;
 mod verify;
 mod views;
@@ -26,6 +27,7 @@ use crate::store::{DefinitionRow, Store, StoreError, Tx};
 use crate::validate::{validate, Checked, SourceFile};
 
 pub use commands::{ActRequest, Outcome};
+pub use replay::{ReplayUntil, ReplayedState};
 pub use tick::TickReport;
 pub use verify::{Broken, Verdict};
 pub use views::{EventView, InstanceView, ListItem, OfferView, TokenView};
