@@ -257,13 +257,7 @@ impl Run<'_> {
         let workflow = self.workflow;
         match workflow.state(state).kind() {
             StateKind::Choice { branches, default } => {
-                let scope = Scope {
-                    workflow,
-                    data: &self.instance.data,
-                    requester: &self.instance.requester,
-                    actor: Value::Null,
-                    roster: None,
-                };
+                let scope = Scope::of_instance(workflow, &self.instance);
                 let mut next = *default;
                 for branch in branches {
                     if scope.holds(branch.guard())? {
@@ -298,13 +292,7 @@ impl Run<'_> {
                 Ok(())
             }
             StateKind::Call(call) => {
-                let scope = Scope {
-                    workflow,
-                    data: &self.instance.data,
-                    requester: &self.instance.requester,
-                    actor: Value::Null,
-                    roster: None,
-                };
+                let scope = Scope::of_instance(workflow, &self.instance);
                 let mut data = Map::new();
                 for (field, expr) in call.with() {
                     data.insert(field.clone(), cel_to_json(&scope.eval(expr)?));

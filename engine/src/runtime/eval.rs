@@ -94,7 +94,12 @@ pub(crate) struct Scope<'a> {
     pub(crate) roster: Option<Roster>,
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
+    /// What automatic steps see: the instance's data and requester, no actor and no roster.
+    pub(crate) fn of_instance(workflow: &'a Workflow, instance: &'a crate::runtime::Instance) -> Self {
+        Scope { workflow, data: &instance.data, requester: &instance.requester, actor: Value::Null, roster: None }
+    }
+
     /// Evaluate `expr`.
     pub(crate) fn eval(&self, expr: &Expr) -> Result<Cel, RuntimeError> {
         let mut context = Context::default();
