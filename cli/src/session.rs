@@ -178,7 +178,10 @@ pub fn events_table(events: &[liucheng_engine::service::EventView], full: bool) 
             .join(" ");
         let mut row = vec![e.seq.to_string(), e.at.clone(), who, what, format!("{} → {}", e.from, e.to)];
         if full {
-            row.push(changes(&e.changes));
+            let read = e.read.iter().map(|r| format!("read: {r}"));
+            row.push(
+                [changes(&e.changes)].into_iter().filter(|c| !c.is_empty()).chain(read).collect::<Vec<_>>().join("\n"),
+            );
         }
         row.push(e.comment.clone().unwrap_or_default());
         if full {

@@ -53,11 +53,8 @@ fn step(c: &mut Criterion) {
 fn pure_apply(c: &mut Criterion) {
     let workflow = validate_one(Path::new("w1.yaml"), W1).expect("valid");
     let start = Event {
-        at: now(),
-        actor: "clerk".into(),
         role: Some("clerk".into()),
-        comment: None,
-        kind: EventKind::Started { data: Map::new(), parent: None },
+        ..Event::new(now(), "clerk", EventKind::Started { data: Map::new(), parent: None })
     };
     let instance = apply(&workflow, None, &start).expect("start").instance;
     let state = instance.tokens[0].state;

@@ -90,6 +90,8 @@ pub enum Problem {
     GuardType { message: String },
     #[error("guard yields {found}, not a boolean")]
     GuardNotBool { found: String },
+    #[error("`{function}` {message}")]
+    QueryArgument { function: String, message: String },
     #[error("`{value}` is not a value of {field}")]
     GuardEnumValue { field: String, value: String, values: Vec<String> },
     #[error("`{text}` is not a duration")]
@@ -180,6 +182,7 @@ impl Problem {
             Problem::GuardUndeclared { .. } => "guard-undeclared",
             Problem::GuardType { .. } | Problem::GuardNotBool { .. } => "guard-type",
             Problem::GuardEnumValue { .. } => "guard-enum-value",
+            Problem::QueryArgument { .. } => "query-argument",
             Problem::BadDuration { .. } => "bad-duration",
             Problem::BadSchedule { .. } => "bad-schedule",
             Problem::BadTimezone { .. } => "bad-timezone",
@@ -265,6 +268,9 @@ impl Problem {
             },
             Problem::GuardType { .. } => "compare values of the same type; fields have the types declared under `fields:`".into(),
             Problem::GuardNotBool { .. } => "a guard must be true or false, e.g. `amount > 0`".into(),
+            Problem::QueryArgument { function, .. } => format!(
+                "write it as `{function}(\"workflow-id\", \"done\", {{\"field\": value}})`: the workflow, the status (active, done, cancelled or any) and the field names literally, so they are checked before it runs"
+            ),
             Problem::GuardEnumValue { values, .. } => format!("its values are {}", list(values)),
             Problem::BadDuration { .. } => "write a duration such as `30m`, `24h`, `2d` or `1h 30m`".into(),
             Problem::BadSchedule { .. } => "e.g. `every: {weekday: saturday, at: \"09:00\"}` or `every: {day: last, at: \"15:00\"}`".into(),

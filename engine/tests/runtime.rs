@@ -367,3 +367,63 @@ fn only_the_most_senior_doctor_on_duty_may_decide() {
     w.act(id, "operate", "senior").unwrap();
     assert_eq!(w.status(id).1.as_deref(), Some("operated"));
 }
+
+#[test]
+fn a_penalty_ladder_counts_earlier_instances_and_replays_from_recorded_answers() {
+    let mut w = World::new();
+    let violation = |who: &str| json!({"employee": who, "violation": "迟到 / late"});
+    // An unfounded report is not an offence.
+    let unfounded = w.start("fine-ladder", "wu_shi", violation("zhang_san")).unwrap();
+    w.act(unfounded, "unfounded", "wu_shi").unwrap();
+    let mut outcomes = Vec::new();
+    for _ in 0..3 {
+        let id = w.start("fine-ladder", "wu_shi", violation("zhang_san")).unwrap();
+        w.act(id, "confirm", "wu_shi").unwrap();
+        outcomes.push(w.status(id).1.unwrap());
+    }
+    assert_eq!(outcomes, ["fined_10", "fined_30", "dismissed"]);
+
+    // The third decision read two earlier settled violations, and its event says so.
+    let events = w.service.events(4).unwrap();
+    let confirm = events.iter().find(|e| e.action.as_deref() == Some("confirm")).unwrap();
+    let payload: Value = serde_json::from_str(&confirm.payload).unwrap();
+    let reads = payload["reads"].as_array().unwrap();
+    assert!(
+        reads.iter().any(|r| r["workflow"] == "fine-ladder" && r["outcomes"][0] == "fined_10" && r["count"] == 2),
+        "{reads:?}"
+    );
+
+    // Another employee starts from the bottom of the ladder.
+    let other = w.start("fine-ladder", "wu_shi", violation("li_si")).unwrap();
+    w.act(other, "confirm", "wu_shi").unwrap();
+    assert_eq!(w.status(other).1.as_deref(), Some("fined_10"));
+
+    // While another violation of the same employee is open, only a director may confirm one.
+    let a = w.start("fine-ladder", "wu_shi", violation("li_si")).unwrap();
+    let b = w.start("fine-ladder", "wu_shi", violation("li_si")).unwrap();
+    assert!(matches!(refused(w.act(a, "confirm", "wu_shi")), RuntimeError::GuardFalse { .. }));
+    assert_eq!(w.states(a), ["record"], "a refusal changes nothing");
+    w.act(a, "confirm", "wang_wu").unwrap();
+    assert_eq!(w.status(a).1.as_deref(), Some("fined_30"));
+    w.act(b, "confirm", "wu_shi").unwrap();
+    assert_eq!(w.status(b).1.as_deref(), Some("dismissed"));
+    // The first instances still replay to what they decided, though the counts have grown since.
+    assert!(w.service.snapshot_matches_replay(1).unwrap());
+}
+
+#[test]
+fn an_inbox_shows_an_action_only_when_its_query_guard_holds() {
+    let mut w = World::new();
+    let confirms = |actions: &[String]| actions.iter().filter(|a| a.starts_with("confirm")).count();
+    let a = w.start("fine-ladder", "wu_shi", json!({"employee": "li_si", "violation": "旷工"})).unwrap();
+    let shown = w.service.show(a, Some("wu_shi"), t(T0)).unwrap();
+    assert_eq!(confirms(&shown.you_may.unwrap()), 1, "the only open case: confirm is offered");
+    let b = w.start("fine-ladder", "wu_shi", json!({"employee": "li_si", "violation": "旷工"})).unwrap();
+    let mine = w.service.list(&InstanceFilter::default(), Some("wu_shi"), false, t(T0)).unwrap();
+    let cases: Vec<_> = mine.iter().filter(|i| i.id == a || i.id == b).collect();
+    assert_eq!(cases.len(), 2, "both can still be found unfounded");
+    assert!(cases.iter().all(|i| confirms(&i.your_actions) == 0), "two open cases: a manager may confirm neither");
+    let mine = w.service.list(&InstanceFilter::default(), Some("wang_wu"), false, t(T0)).unwrap();
+    let cases = mine.iter().filter(|i| (i.id == a || i.id == b) && confirms(&i.your_actions) == 1).count();
+    assert_eq!(cases, 2, "a director may confirm both");
+}

@@ -127,12 +127,43 @@ pub struct FunctionSig {
     pub result: CelType,
 }
 
+/// A literal element of a map key or list argument (`None` when it is computed), and where it is.
+pub type LiteralAt = (Option<String>, Option<(usize, usize)>);
+
+/// An argument of a call to an extra function, as far as it is known before run time: the
+/// resolver checks that a query names its workflow and fields literally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallArg {
+    /// A string literal.
+    Str(String),
+    /// A map literal: its keys, `None` where a key is not a string literal, with their offsets.
+    Map(Vec<LiteralAt>),
+    /// A list literal: its elements, `None` where one is not a string literal, with their offsets.
+    List(Vec<LiteralAt>),
+    /// Anything computed.
+    Computed,
+}
+
+/// A call to one of the extra functions an expression was compiled with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallSite {
+    /// The function called.
+    pub name: &'static str,
+    /// Its arguments.
+    pub args: Vec<CallArg>,
+    /// Where each argument is in the source.
+    pub offsets: Vec<Option<(usize, usize)>>,
+    /// Where the call is.
+    pub offset: Option<(usize, usize)>,
+}
+
 /// A compiled and type-checked expression.
 pub struct Expr {
     source: String,
     program: Program,
     result: CelType,
     names: Vec<String>,
+    calls: Vec<CallSite>,
 }
 
 impl Expr {
@@ -154,7 +185,7 @@ impl Expr {
         }
         precheck(source)?;
         let program = Program::compile(source).map_err(|e| syntax_errors(source, &e))?;
-        let (result, names, errors) = {
+        let (result, names, calls, errors) = {
             let mut checker = Checker::new(vars, extra_functions, program.source_info());
             let result = checker.check(program.expression(), 0);
             let mut errors = checker.errors;
@@ -163,12 +194,12 @@ impl Expr {
             if checker.too_deep {
                 errors.retain(|e| matches!(e, ExprError::Syntax { .. }));
             }
-            (result, checker.names, errors)
+            (result, checker.names, checker.calls, errors)
         };
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Expr { source: source.to_string(), program, result, names: names.into_iter().collect() })
+        Ok(Expr { source: source.to_string(), program, result, names: names.into_iter().collect(), calls })
     }
 
     pub fn source(&self) -> &str {
@@ -186,6 +217,16 @@ impl Expr {
     /// The declared variables the expression reads, sorted, without repeats.
     pub fn names(&self) -> Vec<String> {
         self.names.clone()
+    }
+
+    /// The calls to extra functions, in source order.
+    pub fn calls(&self) -> &[CallSite] {
+        &self.calls
+    }
+
+    /// Whether the expression calls the extra function `name`.
+    pub fn calls_function(&self, name: &str) -> bool {
+        self.calls.iter().any(|c| c.name == name)
     }
 }
 
@@ -476,6 +517,7 @@ struct Checker<'a> {
     /// Every node's type, read back for the element a `map` appends.
     types: HashMap<u64, CelType>,
     names: BTreeSet<String>,
+    calls: Vec<CallSite>,
     errors: Vec<ExprError>,
     too_deep: bool,
 }
@@ -490,6 +532,7 @@ impl<'a> Checker<'a> {
             predicates: HashMap::new(),
             types: HashMap::new(),
             names: BTreeSet::new(),
+            calls: Vec::new(),
             errors: Vec::new(),
             too_deep: false,
         }
@@ -1101,8 +1144,48 @@ impl<'a> Checker<'a> {
         result.unwrap_or(CelType::Dyn)
     }
 
+    /// What is known of `arg` before run time.
+    fn call_arg(&self, arg: &IdedExpr) -> CallArg {
+        match &arg.expr {
+            Node::Literal(LiteralValue::String(s)) => CallArg::Str(s.inner().to_string()),
+            Node::Map(map) => CallArg::Map(
+                map.entries
+                    .iter()
+                    .map(|entry| match &entry.expr {
+                        EntryExpr::MapEntry(m) => match &m.key.expr {
+                            Node::Literal(LiteralValue::String(k)) => {
+                                (Some(k.inner().to_string()), self.offset(m.key.id))
+                            }
+                            _ => (None, self.offset(m.key.id)),
+                        },
+                        EntryExpr::StructField(f) => (None, self.offset(f.value.id)),
+                    })
+                    .collect(),
+            ),
+            Node::List(list) => CallArg::List(
+                list.elements
+                    .iter()
+                    .map(|item| match &item.expr {
+                        Node::Literal(LiteralValue::String(s)) => (Some(s.inner().to_string()), self.offset(item.id)),
+                        _ => (None, self.offset(item.id)),
+                    })
+                    .collect(),
+            ),
+            _ => CallArg::Computed,
+        }
+    }
+
     fn extra_call(&mut self, e: &IdedExpr, name: &str, operands: &[&IdedExpr], tys: &[CelType]) -> CelType {
         let signatures: Vec<&FunctionSig> = self.extra.iter().filter(|f| f.name == name).collect();
+        if let Some(sig) = signatures.first() {
+            let site = CallSite {
+                name: sig.name,
+                args: operands.iter().map(|a| self.call_arg(a)).collect(),
+                offsets: operands.iter().map(|a| self.offset(a.id)).collect(),
+                offset: self.offset(e.id),
+            };
+            self.calls.push(site);
+        }
         let matching = signatures
             .iter()
             .find(|sig| sig.args.len() == tys.len() && sig.args.iter().zip(tys).all(|(p, a)| assignable(p, a)));

@@ -227,10 +227,11 @@ impl Ctx<'_> {
             title: a.title.clone(),
             by: self.names.roles(&a.by, &path.key("by"), report),
             to: self.target(&a.to, &path.key("to"), report),
-            guard: a
-                .when
-                .as_ref()
-                .and_then(|w| self.guard_with(w, &path.key("when"), &crate::runtime::authority_functions(), report)),
+            guard: a.when.as_ref().and_then(|w| {
+                let mut functions = crate::runtime::authority_functions();
+                functions.extend(crate::runtime::query_functions());
+                self.guard_with(w, &path.key("when"), &functions, report)
+            }),
             requires: self.names.fields(&a.requires, &path.key("requires"), report),
             accepts: self.names.fields(&a.accepts, &path.key("accepts"), report),
             not_by: self.duties(&a.not_by, &path.key("not_by"), report),
@@ -515,12 +516,13 @@ impl Ctx<'_> {
         Some(Deadline { due: due?, then: then?, remind })
     }
 
+    /// A choice's guard: it may ask about other instances (the answers are recorded on the event)
+    /// but not about the roster, because `apply` must not depend on anything but the events.
     fn guard(&self, source: &str, path: &YamlPath, report: &mut Report) -> Option<Expr> {
-        self.guard_with(source, path, &[], report)
+        self.guard_with(source, path, &crate::runtime::query_functions(), report)
     }
 
-    /// A guard that may also call `functions` (an action's guard may ask who is on duty; a
-    /// choice may not, because `apply` must not depend on anything but the events).
+    /// A guard that may also call `functions`.
     fn guard_with(
         &self,
         source: &str,
@@ -529,6 +531,9 @@ impl Ctx<'_> {
         report: &mut Report,
     ) -> Option<Expr> {
         let expr = self.expr_with(source, path, functions, report)?;
+        if !self.queries_resolve(&expr, path, report) {
+            return None;
+        }
         match expr.result_type() {
             CelType::Bool | CelType::Dyn => Some(expr),
             other => {
@@ -536,6 +541,95 @@ impl Ctx<'_> {
                 None
             }
         }
+    }
+
+    /// Check that every query over other instances names a known workflow, a status and that
+    /// workflow's fields literally; false when one does not.
+    fn queries_resolve(&self, expr: &Expr, path: &YamlPath, report: &mut Report) -> bool {
+        use crate::model::expr::CallArg;
+        use crate::runtime::{COUNT_INSTANCES, EXISTS_INSTANCE, QUERY_STATUSES};
+        let mut ok = true;
+        let mut fail = |problem: Problem, offset: Option<(usize, usize)>, report: &mut Report| {
+            ok = false;
+            let target = offset.map_or(Target::Value, |(a, b)| Target::Within(a, b));
+            report.push(crate::diagnostic::Severity::Error, problem, path, target, Vec::new());
+        };
+        for call in expr.calls().iter().filter(|c| c.name == COUNT_INSTANCES || c.name == EXISTS_INSTANCE) {
+            let function = call.name.to_owned();
+            let at = |i: usize| call.offsets.get(i).copied().flatten().or(call.offset);
+            let callee = match call.args.first() {
+                Some(CallArg::Str(workflow)) => match self.callees.get(workflow) {
+                    Some(c) => Some(c),
+                    None => {
+                        let suggestion = suggest(workflow, self.callees.keys().map(String::as_str));
+                        fail(
+                            Problem::Undeclared { what: "workflow", name: workflow.clone(), suggestion },
+                            at(0),
+                            report,
+                        );
+                        None
+                    }
+                },
+                _ => {
+                    let message = "names the workflow it asks about with a literal string".to_owned();
+                    fail(Problem::QueryArgument { function: function.clone(), message }, at(0), report);
+                    None
+                }
+            };
+            match call.args.get(1) {
+                Some(CallArg::Str(status)) if QUERY_STATUSES.contains(&status.as_str()) => {}
+                Some(CallArg::List(outcomes)) if !outcomes.is_empty() => {
+                    for (outcome, offset) in outcomes {
+                        match (outcome, callee) {
+                            (None, _) => {
+                                let message = "takes outcomes as literal strings".to_owned();
+                                fail(Problem::QueryArgument { function: function.clone(), message }, *offset, report);
+                            }
+                            (Some(o), Some(c)) if !c.outcomes.contains(o) => {
+                                let suggestion = suggest(o, c.outcomes.iter().map(String::as_str));
+                                fail(
+                                    Problem::Undeclared { what: "outcome", name: o.clone(), suggestion },
+                                    *offset,
+                                    report,
+                                );
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {
+                    let message = "takes the status as `\"active\"`, `\"done\"`, `\"cancelled\"` or `\"any\"`, or a list of outcomes such as `[\"penalised\", \"dismissed\"]`".to_owned();
+                    fail(Problem::QueryArgument { function: function.clone(), message }, at(1), report);
+                }
+            }
+            match call.args.get(2) {
+                Some(CallArg::Map(keys)) => {
+                    for (key, offset) in keys {
+                        match (key, callee) {
+                            (None, _) => {
+                                let message = "takes field names as literal strings".to_owned();
+                                fail(Problem::QueryArgument { function: function.clone(), message }, *offset, report);
+                            }
+                            (Some(k), Some(c)) if !c.fields.contains(k) => {
+                                let suggestion = suggest(k, c.fields.iter().map(String::as_str));
+                                fail(
+                                    Problem::Undeclared { what: "field", name: k.clone(), suggestion },
+                                    *offset,
+                                    report,
+                                );
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {
+                    let message =
+                        "takes the fields to match as a map literal, e.g. `{\"employee\": employee}`".to_owned();
+                    fail(Problem::QueryArgument { function: function.clone(), message }, at(2), report);
+                }
+            }
+        }
+        ok
     }
 
     fn expr(&self, source: &str, path: &YamlPath, report: &mut Report) -> Option<Expr> {

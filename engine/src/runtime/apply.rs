@@ -64,8 +64,7 @@ pub fn apply(workflow: &Workflow, before: Option<&Instance>, event: &Event) -> R
                 visited: Vec::new(),
                 parent: *parent,
             };
-            let mut run =
-                Run { workflow, instance, at: event.at, effects: Vec::new(), cancelled: Vec::new(), steps: 0 };
+            let mut run = Run::new(workflow, instance, event);
             run.enter(workflow.start().to())?;
             return Ok(run.finish());
         }
@@ -76,9 +75,7 @@ pub fn apply(workflow: &Workflow, before: Option<&Instance>, event: &Event) -> R
         (Some(i), _) if !i.is_active() => {
             return Err(RuntimeError::NotActive { status: i.status.name().to_owned() });
         }
-        (Some(i), _) => {
-            Run { workflow, instance: i.clone(), at: event.at, effects: Vec::new(), cancelled: Vec::new(), steps: 0 }
-        }
+        (Some(i), _) => Run::new(workflow, i.clone(), event),
     };
     match &event.kind {
         EventKind::Started { .. } => unreachable!("handled above"),
@@ -198,12 +195,26 @@ struct Run<'w> {
     workflow: &'w Workflow,
     instance: Instance,
     at: DateTime<FixedOffset>,
+    /// What the event recorded about other instances, for choices that ask.
+    reads: &'w [crate::runtime::Read],
     effects: Vec<Effect>,
     cancelled: Vec<StateId>,
     steps: usize,
 }
 
-impl Run<'_> {
+impl<'w> Run<'w> {
+    fn new(workflow: &'w Workflow, instance: Instance, event: &'w Event) -> Self {
+        Run {
+            workflow,
+            instance,
+            at: event.at,
+            reads: &event.reads,
+            effects: Vec::new(),
+            cancelled: Vec::new(),
+            steps: 0,
+        }
+    }
+
     fn finish(self) -> Applied {
         Applied { instance: self.instance, effects: self.effects, cancelled: self.cancelled }
     }
@@ -257,7 +268,7 @@ impl Run<'_> {
         let workflow = self.workflow;
         match workflow.state(state).kind() {
             StateKind::Choice { branches, default } => {
-                let scope = Scope::of_instance(workflow, &self.instance);
+                let scope = Scope::of_instance(workflow, &self.instance, self.reads);
                 let mut next = *default;
                 for branch in branches {
                     if scope.holds(branch.guard())? {
@@ -292,7 +303,7 @@ impl Run<'_> {
                 Ok(())
             }
             StateKind::Call(call) => {
-                let scope = Scope::of_instance(workflow, &self.instance);
+                let scope = Scope::of_instance(workflow, &self.instance, self.reads);
                 let mut data = Map::new();
                 for (field, expr) in call.with() {
                     data.insert(field.clone(), cel_to_json(&scope.eval(expr)?));

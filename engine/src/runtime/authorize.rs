@@ -118,6 +118,7 @@ pub fn check_action(
     instance: &Instance,
     person: &Person,
     attempt: &Attempt<'_>,
+    reads: &[crate::runtime::Read],
 ) -> Result<String, RuntimeError> {
     let Attempt { state, action, input, comment } = *attempt;
     require_active(workflow, instance, state)?;
@@ -152,6 +153,7 @@ pub fn check_action(
             requester: &instance.requester,
             actor: actor_value(Some(person)),
             roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
+            reads,
         };
         if !scope.holds(guard)? {
             return Err(RuntimeError::GuardFalse { action: a.name().to_owned(), guard: guard.source().to_owned() });
@@ -282,17 +284,20 @@ pub fn check_cancel(workflow: &Workflow, instance: &Instance, person: &Person) -
 
 /// Everything `person` may do now, for `show` and `list --mine`. Guards that need input the
 /// person has not given yet are not evaluated here; `act` checks them.
-#[must_use]
+///
+/// # Errors
+/// `NeedsReads` when a guard asks about other instances and `reads` lacks the answer.
 pub fn available_actions(
     workflow: &Workflow,
     org: &Arc<Org>,
     now: DateTime<FixedOffset>,
     instance: &Instance,
     person: &Person,
-) -> Vec<Offer> {
+    reads: &[crate::runtime::Read],
+) -> Result<Vec<Offer>, RuntimeError> {
     let mut offers = Vec::new();
     if !instance.is_active() {
-        return offers;
+        return Ok(offers);
     }
     for token in &instance.tokens {
         match workflow.state(token.state).kind() {
@@ -309,9 +314,13 @@ pub fn available_actions(
                             requester: &instance.requester,
                             actor: actor_value(Some(person)),
                             roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
+                            reads,
                         };
-                        if scope.holds(guard) == Ok(false) {
-                            continue;
+                        match scope.holds(guard) {
+                            Ok(false) => continue,
+                            Err(e @ RuntimeError::NeedsReads(_)) => return Err(e),
+                            // Offered: taking it reports why the guard cannot be evaluated.
+                            Ok(true) | Err(_) => {}
                         }
                     }
                     let _ = i;
@@ -329,5 +338,5 @@ pub fn available_actions(
             _ => {}
         }
     }
-    offers
+    Ok(offers)
 }

@@ -45,6 +45,11 @@ pub enum RuntimeError {
     Runaway { state: String, steps: usize },
     #[error("the event does not fit the instance: {0}")]
     Inconsistent(String),
+    /// Not a refusal: a guard asked about other instances and the answers must be looked up
+    /// before it is evaluated again. Seen outside the service only when an event's recorded
+    /// answers are missing.
+    #[error("the event lacks the answer to {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    NeedsReads(Vec<crate::runtime::Query>),
 }
 
 impl RuntimeError {
@@ -102,6 +107,7 @@ impl RuntimeError {
             RuntimeError::Stale { .. } => "stale",
             RuntimeError::Runaway { .. } => "runaway",
             RuntimeError::Inconsistent(_) => "inconsistent",
+            RuntimeError::NeedsReads(_) => "missing-read",
         }
     }
 }

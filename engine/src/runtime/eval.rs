@@ -2,7 +2,7 @@
 //! decimals as doubles, dates as RFC 3339 text), plus `actor` and `requester`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use cel::objects::{Key, Map as CelMap};
 use cel::{Context, Value as Cel};
@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use crate::model::expr::Expr;
 use crate::model::workflow::{FieldType, Workflow};
 use crate::org::{Org, Person};
+use crate::runtime::query::{Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE};
 use crate::runtime::RuntimeError;
 
 /// A JSON value as CEL sees it, typed by the field it belongs to when known.
@@ -92,15 +93,29 @@ pub(crate) struct Scope<'a> {
     pub(crate) actor: Value,
     /// Present for an action's guard only.
     pub(crate) roster: Option<Roster>,
+    /// The answers to queries over other instances known so far.
+    pub(crate) reads: &'a [Read],
 }
 
 impl<'a> Scope<'a> {
     /// What automatic steps see: the instance's data and requester, no actor and no roster.
-    pub(crate) fn of_instance(workflow: &'a Workflow, instance: &'a crate::runtime::Instance) -> Self {
-        Scope { workflow, data: &instance.data, requester: &instance.requester, actor: Value::Null, roster: None }
+    pub(crate) fn of_instance(
+        workflow: &'a Workflow,
+        instance: &'a crate::runtime::Instance,
+        reads: &'a [Read],
+    ) -> Self {
+        Scope {
+            workflow,
+            data: &instance.data,
+            requester: &instance.requester,
+            actor: Value::Null,
+            roster: None,
+            reads,
+        }
     }
 
-    /// Evaluate `expr`.
+    /// Evaluate `expr`. A query over other instances whose answer is not among `reads` makes it
+    /// fail with `NeedsReads`: the caller looks the answers up and evaluates again.
     pub(crate) fn eval(&self, expr: &Expr) -> Result<Cel, RuntimeError> {
         let mut context = Context::default();
         for (name, value) in data_to_cel(self.workflow, self.data) {
@@ -122,9 +137,45 @@ impl<'a> Scope<'a> {
                 best.map_or(Cel::Null, Cel::Float)
             });
         }
-        expr.program()
+        let missing = Arc::new(Mutex::new(Vec::new()));
+        if expr.calls_function(COUNT_INSTANCES) || expr.calls_function(EXISTS_INSTANCE) {
+            let reads: Arc<Vec<Read>> = Arc::new(self.reads.to_vec());
+            let ask = {
+                let missing = Arc::clone(&missing);
+                move |workflow: Arc<String>, status: Cel, filter: Cel| -> i64 {
+                    let filter = match cel_to_json(&filter) {
+                        Value::Object(map) => map.into_iter().collect(),
+                        _ => std::collections::BTreeMap::new(),
+                    };
+                    // A list of outcomes asks about finished instances that ended so.
+                    let (status, outcomes) = match cel_to_json(&status) {
+                        Value::Array(items) => {
+                            ("done".to_owned(), items.iter().filter_map(|o| o.as_str().map(str::to_owned)).collect())
+                        }
+                        Value::String(s) => (s, Vec::new()),
+                        other => (other.to_string(), Vec::new()),
+                    };
+                    let query = Query { workflow: workflow.to_string(), status, outcomes, filter };
+                    query.answer(&reads).unwrap_or_else(|| {
+                        missing.lock().expect("not poisoned").push(query);
+                        0
+                    })
+                }
+            };
+            let count = ask.clone();
+            let _ = context.add_function(COUNT_INSTANCES, count);
+            let _ = context.add_function(EXISTS_INSTANCE, move |w: Arc<String>, s: Cel, f: Cel| ask(w, s, f) > 0);
+        }
+        let result = expr
+            .program()
             .execute(&context)
-            .map_err(|e| RuntimeError::GuardError { guard: expr.source().to_owned(), message: e.to_string() })
+            .map_err(|e| RuntimeError::GuardError { guard: expr.source().to_owned(), message: e.to_string() });
+        let mut missing = std::mem::take(&mut *missing.lock().expect("not poisoned"));
+        if !missing.is_empty() {
+            missing.dedup();
+            return Err(RuntimeError::NeedsReads(missing));
+        }
+        result
     }
 
     /// Evaluate a guard; anything but `true` is false, and an evaluation error is an error.

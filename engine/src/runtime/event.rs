@@ -25,6 +25,21 @@ pub struct Event {
     pub comment: Option<String>,
     /// What happened.
     pub kind: EventKind,
+    /// The version of the organisation (its number in `liucheng org`) the actor's roles and
+    /// attributes were checked against: who held which role when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<i64>,
+    /// What guards read about other instances to decide this event, so that replay reads the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<super::Read>,
+}
+
+impl Event {
+    /// An event with no comment, no role and nothing read yet.
+    #[must_use]
+    pub fn new(at: DateTime<FixedOffset>, actor: impl Into<String>, kind: EventKind) -> Event {
+        Event { at, actor: actor.into(), role: None, comment: None, kind, org: None, reads: Vec::new() }
+    }
 }
 
 /// What happened.

@@ -8,6 +8,7 @@ mod eval;
 mod event;
 mod input;
 mod instance;
+mod query;
 
 pub use apply::{apply, parent_link, replay, Applied, Effect};
 pub use authorize::{available_actions, check_action, check_cancel, check_sign, check_start, Attempt, Offer};
@@ -16,3 +17,4 @@ pub use eval::{actor_value, authority_functions, data_to_cel};
 pub use event::{Event, EventKind, SYSTEM};
 pub use input::check_input;
 pub use instance::{Instance, ParentLink, Signature, Status, Token};
+pub use query::{query_functions, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, QUERY_STATUSES};

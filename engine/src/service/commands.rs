@@ -198,11 +198,13 @@ impl Service {
             let start = definition.start();
             check_input(&definition, "starting", start.requires(), start.accepts(), &Map::new(), &data)?;
             let event = Event {
-                at: now.with_timezone(&definition.timezone()),
-                actor: actor.to_owned(),
                 role: Some(role),
-                comment: None,
-                kind: EventKind::Started { data, parent: None },
+                org: ctx.org_version(),
+                ..Event::new(
+                    now.with_timezone(&definition.timezone()),
+                    actor,
+                    EventKind::Started { data, parent: None },
+                )
             };
             let (id, recorded) = ctx.create(definition_id, event)?;
             Ok(Outcome::of(id, recorded))
@@ -227,12 +229,13 @@ impl Service {
             let person = person(&org, &request.actor)?;
             let at = request.now.with_timezone(&workflow.timezone());
             let comment = request.comment.clone().filter(|c| !c.trim().is_empty());
+            let mut reads = Vec::new();
             let (role, kind) = match resolve_step(&workflow, &instance, request, person)? {
                 Step::Action(state, action) => {
-                    let role = {
+                    let role = ctx.answering(Some(request.instance), &mut reads, |reads| {
                         let attempt = Attempt { state, action, input: &request.data, comment: comment.as_deref() };
-                        check_action(&workflow, &org, request.now, &instance, person, &attempt)?
-                    };
+                        check_action(&workflow, &org, request.now, &instance, person, &attempt, reads)
+                    })?;
                     (role, EventKind::Acted { state, action, data: request.data.clone() })
                 }
                 Step::Sign(state) => {
@@ -254,7 +257,13 @@ impl Service {
                     (role, EventKind::Rejected { state })
                 }
             };
-            let event = Event { at, actor: request.actor.clone(), role: Some(role), comment, kind };
+            let event = Event {
+                role: Some(role),
+                comment,
+                org: ctx.org_version(),
+                reads,
+                ..Event::new(at, request.actor.clone(), kind)
+            };
             let recorded = ctx.record(request.instance, Some(version), event)?;
             Ok(Outcome::of(request.instance, recorded))
         })
@@ -282,11 +291,13 @@ impl Service {
                 return Err(RuntimeError::CommentRequired { action: "cancel".into() }.into());
             }
             let event = Event {
-                at: now.with_timezone(&workflow.timezone()),
-                actor: actor.to_owned(),
-                role: None,
                 comment: Some(reason.to_owned()),
-                kind: EventKind::Cancelled { reason: reason.to_owned() },
+                org: ctx.org_version(),
+                ..Event::new(
+                    now.with_timezone(&workflow.timezone()),
+                    actor,
+                    EventKind::Cancelled { reason: reason.to_owned() },
+                )
             };
             let recorded = ctx.record(id, Some(version), event)?;
             Ok(Outcome::of(id, recorded))

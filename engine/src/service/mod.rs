@@ -107,6 +107,9 @@ pub(crate) struct Cache {
     org: Option<(i64, Arc<Org>)>,
 }
 
+/// How many rounds of questions about other instances one step may ask before it is refused.
+const MAX_QUERY_ROUNDS: usize = 32;
+
 /// One transaction's view: the store, the clock, and the cache.
 pub(crate) struct Context<'t, 'c> {
     pub(crate) tx: &'t Tx<'c>,
@@ -118,6 +121,66 @@ pub(crate) struct Context<'t, 'c> {
 impl<'t, 'c> Context<'t, 'c> {
     pub(crate) fn new(tx: &'t Tx<'c>, now: DateTime<FixedOffset>, cache: &'t mut Cache) -> Self {
         Self { tx, now, cache, callees: None }
+    }
+
+    /// Look up the answers to `queries` in this transaction, for instance `asking` (which never
+    /// counts itself), adding them to `reads`.
+    pub(crate) fn answer(
+        &self,
+        asking: Option<i64>,
+        queries: Vec<crate::runtime::Query>,
+        reads: &mut Vec<crate::runtime::Read>,
+    ) -> Result<(), ServiceError> {
+        for query in queries {
+            if query.answer(reads).is_none() {
+                let filter: Vec<(&str, &serde_json::Value)> =
+                    query.filter.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                let count =
+                    self.tx.count_instances(&query.workflow, &query.status, &query.outcomes, &filter, asking)?;
+                reads.push(crate::runtime::Read { query, count });
+            }
+        }
+        Ok(())
+    }
+
+    /// Run `f` until every question its guards ask about other instances is answered; `reads`
+    /// collects the answers, for the event to record.
+    pub(crate) fn answering<T>(
+        &self,
+        asking: Option<i64>,
+        reads: &mut Vec<crate::runtime::Read>,
+        mut f: impl FnMut(&[crate::runtime::Read]) -> Result<T, RuntimeError>,
+    ) -> Result<T, ServiceError> {
+        // Every round answers at least one new question, and a guard asks only a few.
+        for _ in 0..MAX_QUERY_ROUNDS {
+            match f(reads) {
+                Err(RuntimeError::NeedsReads(queries)) => self.answer(asking, queries, reads)?,
+                other => return Ok(other?),
+            }
+        }
+        Err(RuntimeError::Inconsistent(format!("guards asked more than {MAX_QUERY_ROUNDS} rounds of questions")).into())
+    }
+
+    /// `apply`, answering the questions its choices ask about other instances; the answers are
+    /// added to the event, so that replaying it decides the same way.
+    pub(crate) fn apply_answering(
+        &self,
+        asking: Option<i64>,
+        workflow: &Workflow,
+        before: Option<&crate::runtime::Instance>,
+        event: &mut crate::runtime::Event,
+    ) -> Result<crate::runtime::Applied, ServiceError> {
+        for _ in 0..MAX_QUERY_ROUNDS {
+            match crate::runtime::apply(workflow, before, event) {
+                Err(RuntimeError::NeedsReads(queries)) => {
+                    let mut reads = std::mem::take(&mut event.reads);
+                    self.answer(asking, queries, &mut reads)?;
+                    event.reads = reads;
+                }
+                other => return Ok(other?),
+            }
+        }
+        Err(RuntimeError::Inconsistent(format!("guards asked more than {MAX_QUERY_ROUNDS} rounds of questions")).into())
     }
 
     fn callees(&mut self) -> Result<&Callees, ServiceError> {
@@ -171,6 +234,11 @@ impl<'t, 'c> Context<'t, 'c> {
         let org = Arc::new(org);
         self.cache.org = Some((id, Arc::clone(&org)));
         Ok(org)
+    }
+
+    /// The number of the organisation version `org` returned, for events to record.
+    pub(crate) fn org_version(&self) -> Option<i64> {
+        self.cache.org.as_ref().map(|(id, _)| *id)
     }
 }
 

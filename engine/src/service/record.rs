@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::audit::{event_hash, GENESIS};
 use crate::model::workflow::{StateId, StateKind, Workflow};
-use crate::runtime::{apply, Applied, Effect, Event, EventKind, Instance, ParentLink, RuntimeError, Status, SYSTEM};
+use crate::runtime::{Applied, Effect, Event, EventKind, Instance, ParentLink, RuntimeError, Status, SYSTEM};
 use crate::service::{Context, ServiceError};
 use crate::store::{EventRow, InstanceRow, StoreError};
 
@@ -116,7 +116,7 @@ impl Context<'_, '_> {
         &mut self,
         id: i64,
         expected: Option<i64>,
-        event: Event,
+        mut event: Event,
     ) -> Result<Vec<Recorded>, ServiceError> {
         let row = self.tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
         if let Some(v) = expected {
@@ -127,7 +127,7 @@ impl Context<'_, '_> {
         let (workflow, hash) = self.definition(row.definition_id)?;
         let before: Instance = serde_json::from_str(&row.snapshot)
             .map_err(|e| StoreError::Damaged(format!("snapshot of instance {id}: {e}")))?;
-        let applied = apply(&workflow, Some(&before), &event)?;
+        let applied = self.apply_answering(Some(id), &workflow, Some(&before), &mut event)?;
         let seq = row.version + 1;
         let head = self.append(id, seq, &row.head_hash, &hash, &workflow, Some(&before), &event, &applied)?;
         let now = utc_text(self.now);
@@ -205,19 +205,13 @@ impl Context<'_, '_> {
     /// Carry out what an event asked for: start children, tell the parent, cancel children.
     fn carry_out(&mut self, id: i64, instance: &Instance, effects: Vec<Effect>) -> Result<Vec<Recorded>, ServiceError> {
         let mut recorded = Vec::new();
-        let system = |kind: EventKind, at| Event { at, actor: SYSTEM.into(), role: None, comment: None, kind };
+        let system = |kind: EventKind, at| Event::new(at, SYSTEM, kind);
         for effect in effects {
             match effect {
                 Effect::StartChild { state, workflow, data } => {
                     let (definition_id, _, _) = self.latest(&workflow)?;
                     let parent = Some(ParentLink { instance: id, state });
-                    let start = Event {
-                        at: self.now,
-                        actor: instance.requester.clone(),
-                        role: None,
-                        comment: None,
-                        kind: EventKind::Started { data, parent },
-                    };
+                    let start = Event::new(self.now, instance.requester.clone(), EventKind::Started { data, parent });
                     // The parent learns the child's id before the child's own effects run, so a
                     // child that finishes at once finds the parent waiting for it.
                     let (child, child_recorded) = self.create_deferred(definition_id, start)?;
@@ -254,10 +248,10 @@ impl Context<'_, '_> {
     fn create_deferred(
         &mut self,
         definition_id: i64,
-        event: Event,
+        mut event: Event,
     ) -> Result<(i64, (Instance, Vec<Effect>)), ServiceError> {
         let (workflow, hash) = self.definition(definition_id)?;
-        let applied = apply(&workflow, None, &event)?;
+        let applied = self.apply_answering(None, &workflow, None, &mut event)?;
         let now = utc_text(self.now);
         let mut book = Bookkeeping { id: 0, definition_id, version: 1, head: GENESIS, created: &now, now: &now };
         let id = self.tx.insert_instance(&row_of(&book, &workflow, &applied.instance))?;

@@ -83,13 +83,7 @@ fn fire_deadlines(ctx: &mut Context<'_, '_>, report: &mut TickReport) -> Result<
             // Recorded when it fell due, unless the instance moved on later: history stays in order.
             let at = last.map_or(due, |l| l.max(due)).with_timezone(&workflow.timezone());
             let state = token.state;
-            let event = Event {
-                at,
-                actor: SYSTEM.into(),
-                role: None,
-                comment: None,
-                kind: EventKind::DeadlinePassed { state },
-            };
+            let event = Event::new(at, SYSTEM, EventKind::DeadlinePassed { state });
             ctx.record(row.id, Some(current.version), event)?;
             report.deadlines.push(FiredDeadline {
                 instance: row.id,
@@ -118,11 +112,9 @@ fn start_scheduled(ctx: &mut Context<'_, '_>, report: &mut TickReport) -> Result
                     break;
                 }
                 let event = Event {
-                    at: due,
-                    actor: SYSTEM.into(),
                     role: Some(workflow.role(schedule.role()).name().to_owned()),
                     comment: schedule.title().map(|t| format!("scheduled: {t}")),
-                    kind: EventKind::Started { data: schedule.data().clone(), parent: None },
+                    ..Event::new(due, SYSTEM, EventKind::Started { data: schedule.data().clone(), parent: None })
                 };
                 let (id, _) = ctx.create(row.id, event)?;
                 ctx.tx.insert_schedule_run(workflow.id(), index_i64, &due.to_rfc3339(), id)?;

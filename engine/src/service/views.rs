@@ -68,12 +68,21 @@ pub struct EventView {
     pub changes: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The organisation version the actor's roles were checked against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<i64>,
+    /// What guards read about other instances to decide it, in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub read: Vec<String>,
     /// The event's hash in the instance's chain.
     pub hash: String,
 }
 
 impl From<EventRow> for EventView {
     fn from(e: EventRow) -> Self {
+        let event: Option<crate::runtime::Event> = serde_json::from_str(&e.payload).ok();
+        let (org, read) =
+            event.map_or((None, Vec::new()), |ev| (ev.org, ev.reads.iter().map(ToString::to_string).collect()));
         EventView {
             seq: e.seq,
             at: e.at,
@@ -86,6 +95,8 @@ impl From<EventRow> for EventView {
             to: e.to_states,
             changes: serde_json::from_str(&e.changes).unwrap_or(Value::Null),
             comment: e.comment,
+            org,
+            read,
             hash: e.hash,
         }
     }
@@ -260,10 +271,12 @@ impl Service {
                         suggestion: crate::diagnostic::suggest(v, org.people.keys().map(String::as_str)),
                     })?;
                     Some(
-                        available_actions(&workflow, org, now, &instance, person)
-                            .into_iter()
-                            .map(|o| format!("{} in `{}` (as {})", o.action, workflow.state(o.state).name(), o.role))
-                            .collect(),
+                        ctx.answering(Some(id), &mut Vec::new(), |reads| {
+                            available_actions(&workflow, org, now, &instance, person, reads)
+                        })?
+                        .into_iter()
+                        .map(|o| format!("{} in `{}` (as {})", o.action, workflow.state(o.state).name(), o.role))
+                        .collect(),
                     )
                 }
                 _ => None,
@@ -341,7 +354,10 @@ impl Service {
                 let mut your_actions = Vec::new();
                 if let (Some(person), Some(org)) = (person, &org) {
                     let instance = snapshot(&row)?;
-                    your_actions = available_actions(&workflow, org, now, &instance, person)
+                    your_actions = ctx
+                        .answering(Some(row.id), &mut Vec::new(), |reads| {
+                            available_actions(&workflow, org, now, &instance, person, reads)
+                        })?
                         .into_iter()
                         .map(|o| format!("{} ({})", o.action, workflow.state(o.state).name()))
                         .collect();

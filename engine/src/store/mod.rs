@@ -420,6 +420,42 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// How many instances of `workflow` other than `except` have `status` (`any` for all), one
+    /// of `outcomes` (when given), and data whose fields equal the values of `filter` (compared
+    /// as JSON; `null` matches an unset field).
+    pub fn count_instances(
+        &self,
+        workflow: &str,
+        status: &str,
+        outcomes: &[String],
+        filter: &[(&str, &serde_json::Value)],
+        except: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let mut sql = String::from("SELECT count(*) FROM instances WHERE workflow = ?1 AND id IS NOT ?2");
+        let mut args: Vec<rusqlite::types::Value> = vec![workflow.to_owned().into(), except.into()];
+        if status != "any" {
+            args.push(status.to_owned().into());
+            sql.push_str(&format!(" AND status = ?{}", args.len()));
+        }
+        if !outcomes.is_empty() {
+            let mut placeholders = Vec::new();
+            for o in outcomes {
+                args.push(o.clone().into());
+                placeholders.push(format!("?{}", args.len()));
+            }
+            sql.push_str(&format!(" AND outcome IN ({})", placeholders.join(", ")));
+        }
+        for (field, value) in filter {
+            // Both sides through json_extract, so that text, numbers and booleans compare alike.
+            args.push(format!("$.data.\"{}\"", field.replace('"', "")).into());
+            args.push(serde_json::json!({ "v": value }).to_string().into());
+            let (path, wanted) = (args.len() - 1, args.len());
+            sql.push_str(&format!(" AND json_extract(snapshot, ?{path}) IS json_extract(?{wanted}, '$.v')"));
+        }
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+    }
+
     /// Instances started by call states of `parent`.
     pub fn children(&self, parent: i64) -> Result<Vec<InstanceRow>, StoreError> {
         let sql = format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE parent_id = ?1 ORDER BY id");
