@@ -161,6 +161,32 @@ fn json_output_for_scripts() {
 }
 
 #[test]
+fn json_output_of_every_step_and_refusal() {
+    let db = Db::new("json-session");
+    let transcript = session(
+        &db,
+        &[
+            (
+                "2026-11-30T09:00:00+08:00",
+                &["--json", "start", "leave-request", "--as", "zhang_san", "--data", "days=3", "--data", "reason=探亲"],
+            ),
+            ("2026-11-30T09:05:00+08:00", &["--json", "act", "1", "submit", "--as", "zhang_san"]),
+            ("2026-11-30T09:06:00+08:00", &["--json", "act", "1", "approve", "--as", "zhang_sna"]),
+            ("2026-11-30T09:06:00+08:00", &["--json", "act", "1", "approve", "--as", "li_si"]),
+            (
+                "2026-11-30T09:06:00+08:00",
+                &["--json", "act", "1", "approve", "--as", "wang_wu", "--expect-version", "1"],
+            ),
+            ("2026-11-30T09:10:00+08:00", &["--json", "list", "--mine", "--as", "wang_wu"]),
+            ("2026-11-30T09:10:00+08:00", &["--json", "show", "1", "--as", "wang_wu"]),
+            ("2026-11-30T09:20:00+08:00", &["--json", "act", "1", "approve", "--as", "wang_wu", "--comment", "同意"]),
+            ("2026-11-30T09:21:00+08:00", &["--json", "history", "1"]),
+        ],
+    );
+    insta::assert_snapshot!(transcript);
+}
+
+#[test]
 fn tick_escalates_and_is_idempotent() {
     let db = Db::new("tick");
     db.run(&[

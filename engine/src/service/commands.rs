@@ -35,13 +35,23 @@ pub struct ActRequest {
 pub struct Outcome {
     /// The instance it was about.
     pub instance: i64,
-    /// Every event written, as (instance, sequence number): children and parents included.
-    pub events: Vec<(i64, i64)>,
+    /// Every event written: children and parents included.
+    pub events: Vec<Written>,
+}
+
+/// One event written: which instance, which sequence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Written {
+    pub instance: i64,
+    pub seq: i64,
 }
 
 impl Outcome {
     fn of(instance: i64, recorded: Vec<Recorded>) -> Self {
-        Outcome { instance, events: recorded.into_iter().map(|r| (r.instance, r.seq)).collect() }
+        Outcome {
+            instance,
+            events: recorded.into_iter().map(|r| Written { instance: r.instance, seq: r.seq }).collect(),
+        }
     }
 }
 

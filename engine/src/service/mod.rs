@@ -26,7 +26,7 @@ use crate::runtime::RuntimeError;
 use crate::store::{DefinitionRow, Store, StoreError, Tx};
 use crate::validate::{validate, Checked, SourceFile};
 
-pub use commands::{ActRequest, Outcome};
+pub use commands::{ActRequest, Outcome, Written};
 pub use replay::{ReplayUntil, ReplayedState};
 pub use tick::TickReport;
 pub use verify::{Broken, Verdict};
