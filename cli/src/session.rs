@@ -93,7 +93,7 @@ fn usage(message: &str) -> u8 {
     EXIT_USAGE
 }
 
-fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, String> {
+pub fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, String> {
     DateTime::parse_from_rfc3339(text)
         .map_err(|_| format!("`{text}` is not a time; write e.g. 2026-11-30T09:00:00+08:00"))
 }
@@ -166,16 +166,22 @@ pub fn events_table(events: &[liucheng_engine::service::EventView], full: bool) 
     }
     let mut t = table(&header);
     for e in events {
-        let who = match &e.role {
+        let mut who = match &e.role {
             Some(r) => format!("{} ({r})", e.actor),
             None => e.actor.clone(),
         };
+        if let Some(principal) = &e.on_behalf_of {
+            who.push_str(&format!(" for {principal}"));
+        }
         let kind = full.then(|| e.kind.clone());
-        let what = [kind, e.action.clone(), e.state.as_ref().map(|s| format!("in {s}"))]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let what = match &e.words {
+            Some(words) => words.clone(),
+            None => [kind, e.action.clone(), e.state.as_ref().map(|s| format!("in {s}"))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
         let mut row = vec![e.seq.to_string(), e.at.clone(), who, what, format!("{} → {}", e.from, e.to)];
         if full {
             let read = e.read.iter().map(|r| format!("read: {r}"));

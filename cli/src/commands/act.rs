@@ -16,6 +16,7 @@ use crate::session::{fail, print_json, ActorArgs, DataArgs, DbArgs};
 /// Examples:
 ///   liucheng act 12 approve --as wang_wu --comment 同意
 ///   liucheng act 7 sign --as chen_qi --data identity=true --data site=true
+///   liucheng act 12 approve --as wu_shi --for wang_wu --comment 代王五审批
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The instance id.
@@ -34,6 +35,10 @@ pub struct Args {
     /// people deciding on the same screen cannot both win.
     #[arg(long, value_name = "N")]
     expect_version: Option<i64>,
+    /// Act as the stand-in (代理) of this person, who named you with `liucheng stand-in add`:
+    /// with their roles, both names recorded.
+    #[arg(long = "for", value_name = "PERSON")]
+    on_behalf_of: Option<String>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -57,7 +62,7 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         expect_version: args.expect_version,
         now: db.now(),
     };
-    match service.act(&request) {
+    match service.act_for(&request, args.on_behalf_of.as_deref()) {
         Ok(outcome) if json => {
             print_json(&outcome);
             super::EXIT_OK

@@ -58,8 +58,8 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
             StatusFilter::Cancelled => "cancelled".into(),
         }),
         state: args.state.clone(),
-        due_before: None,
         limit: Some(args.limit),
+        ..InstanceFilter::default()
     };
     let mine = if args.mine { args.actor.as_deref() } else { None };
     match service.list(&filter, mine, args.overdue, db.now()) {
@@ -83,7 +83,8 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
                 let mut row =
                     vec![i.id.to_string(), i.workflow.clone(), i.status.clone(), at, i.requester.clone(), due];
                 if mine.is_some() {
-                    row.push(i.your_actions.join(", "));
+                    let reminded = i.reminded_at.as_ref().map(|t| format!(" · reminded {t}")).unwrap_or_default();
+                    row.push(format!("{}{reminded}", i.your_actions.join(", ")));
                 }
                 t.add_row(row);
             }

@@ -7,10 +7,12 @@ mod graph;
 mod history;
 mod import;
 mod list;
+mod operate;
 mod org;
 mod replay;
 mod schema;
 mod show;
+mod stand_in;
 mod start;
 mod tick;
 mod validate;
@@ -32,7 +34,8 @@ pub const EXIT_STALE: u8 = 3;
 /// Process owners write a workflow file; `validate` checks it and `graph` draws it; `deploy`
 /// stores it in a database (`--db`, default ./liucheng.db or $LIUCHENG_DB); operators `start`
 /// instances and `act` on them, `list --mine` is their inbox, `show` tells where an instance is
-/// and who may act; `tick` fires deadlines and schedules.
+/// and who may act; `transfer`, `delegate`, `return`, `withdraw` and `remind` are the everyday
+/// approval operations; `tick` fires deadlines, reminders and schedules.
 ///
 /// Exit codes: 0 success; 1 invalid input or a refused action (nothing was written); 2 usage,
 /// I/O or database error; 3 the instance changed since the version given with
@@ -63,6 +66,13 @@ pub enum Command {
     Show(show::Args),
     Act(act::Args),
     Cancel(cancel::Args),
+    Transfer(operate::TransferArgs),
+    Delegate(operate::DelegateArgs),
+    HandBack(operate::HandBackArgs),
+    Return(operate::ReturnArgs),
+    Withdraw(operate::WithdrawArgs),
+    Remind(operate::RemindArgs),
+    StandIn(stand_in::Args),
     Tick(tick::Args),
     History(history::Args),
     Replay(replay::Args),
@@ -83,6 +93,13 @@ pub fn run(cli: Cli) -> u8 {
         Command::Show(args) => show::run(&args, cli.json, &cli.db),
         Command::Act(args) => act::run(&args, cli.json, &cli.db),
         Command::Cancel(args) => cancel::run(&args, cli.json, &cli.db),
+        Command::Transfer(args) => operate::transfer(&args, cli.json, &cli.db),
+        Command::Delegate(args) => operate::delegate(&args, cli.json, &cli.db),
+        Command::HandBack(args) => operate::hand_back(&args, cli.json, &cli.db),
+        Command::Return(args) => operate::return_to(&args, cli.json, &cli.db),
+        Command::Withdraw(args) => operate::withdraw(&args, cli.json, &cli.db),
+        Command::Remind(args) => operate::remind(&args, cli.json, &cli.db),
+        Command::StandIn(args) => stand_in::run(&args, cli.json, &cli.db),
         Command::Tick(args) => tick::run(&args, cli.json, &cli.db),
         Command::History(args) => history::run(&args, cli.json, &cli.db),
         Command::Replay(args) => replay::run(&args, cli.json, &cli.db),

@@ -4,7 +4,8 @@ use crate::session::{fail, print_json, table, DbArgs};
 
 /// Fire passed deadlines and start scheduled instances that are due.
 ///
-/// Deadlines escalate or take their automatic action; schedules start their instances.
+/// Deadlines escalate or take their automatic action; reminders (`remind:` on a deadline) go to
+/// whoever must act; schedules start their instances.
 /// Running it twice fires nothing twice; run it from cron.
 ///
 /// Example:
@@ -23,6 +24,13 @@ pub fn run(_args: &Args, json: bool, db: &DbArgs) -> u8 {
             super::EXIT_OK
         }
         Ok(report) => {
+            if !report.reminders.is_empty() {
+                let mut t = table(&["instance", "state", "deadline"]);
+                for d in &report.reminders {
+                    t.add_row(vec![d.instance.to_string(), d.state.clone(), d.due.clone()]);
+                }
+                outln!("reminders sent:\n{t}");
+            }
             if !report.deadlines.is_empty() {
                 let mut t = table(&["instance", "state", "due"]);
                 for d in &report.deadlines {
@@ -38,9 +46,11 @@ pub fn run(_args: &Args, json: bool, db: &DbArgs) -> u8 {
                 outln!("scheduled instances started:\n{t}");
             }
             outln!(
-                "{} deadline{} fired, {} instance{} started",
+                "{} deadline{} fired, {} reminder{} sent, {} instance{} started",
                 report.deadlines.len(),
                 if report.deadlines.len() == 1 { "" } else { "s" },
+                report.reminders.len(),
+                if report.reminders.len() == 1 { "" } else { "s" },
                 report.started.len(),
                 if report.started.len() == 1 { "" } else { "s" }
             );

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::model::workflow::{Due, Escalation, JoinRule, Signers, SignoffRule, StateId, StateKind, Workflow};
 use crate::runtime::eval::{cel_to_json, Scope};
-use crate::runtime::{Event, EventKind, Instance, ParentLink, RuntimeError, Signature, Status, Token};
+use crate::runtime::{Delegation, Event, EventKind, Instance, ParentLink, RuntimeError, Signature, Status, Token};
 
 /// Automatic steps (choices, forks, joins) one event may trigger before the engine suspects a loop.
 const MAX_AUTOMATIC_STEPS: usize = 10_000;
@@ -88,6 +88,10 @@ pub fn apply(workflow: &Workflow, before: Option<&Instance>, event: &Event) -> R
             run.take(*state)?;
             run.instance.data.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
             run.instance.actors.push((*state, event.actor.clone()));
+            // Both the stand-in and the person they acted for count as having acted here.
+            if let Some(principal) = &event.on_behalf_of {
+                run.instance.actors.push((*state, principal.clone()));
+            }
             run.enter(a.to())?;
         }
         EventKind::Signed { state, checklist, body_size } => {
@@ -100,12 +104,16 @@ pub fn apply(workflow: &Workflow, before: Option<&Instance>, event: &Event) -> R
             let role = event.role.clone().unwrap_or_default();
             let token = run.token_mut(*state)?;
             token.signatures.push(Signature {
-                person: event.actor.clone(),
+                person: event.on_behalf_of.clone().unwrap_or_else(|| event.actor.clone()),
                 role,
                 at: event.at,
+                stand_in: event.on_behalf_of.as_ref().map(|_| event.actor.clone()),
                 checklist: checklist.clone(),
             });
             let signed = token.signatures.len();
+            if let Some(principal) = &event.on_behalf_of {
+                run.instance.actors.push((*state, principal.clone()));
+            }
             let complete = match (signoff.signers(), signoff.rule()) {
                 (_, SignoffRule::Any) => true,
                 (_, SignoffRule::AtLeast(k)) => signed >= k,
@@ -177,6 +185,70 @@ pub fn apply(workflow: &Workflow, before: Option<&Instance>, event: &Event) -> R
             })?;
             run.take(*state)?;
             run.enter(target)?;
+        }
+        EventKind::Transferred { state, to } => {
+            let token = run.token_mut(*state)?;
+            token.assignee = Some(to.clone());
+            token.delegation = None;
+        }
+        EventKind::Delegated { state, to } => {
+            let by = event.actor.clone();
+            run.token_mut(*state)?.delegation = Some(Delegation { to: to.clone(), by });
+        }
+        EventKind::DelegationReturned { state } => {
+            let token = run.token_mut(*state)?;
+            let delegation = token.delegation.take().ok_or_else(|| {
+                RuntimeError::Inconsistent(format!("`{}` is not delegated", workflow.state(*state).name()))
+            })?;
+            // The decision is the delegator's.
+            token.assignee = Some(delegation.by);
+        }
+        EventKind::Returned { from, to, withdrawn } => {
+            if !withdrawn.contains(from) {
+                return Err(RuntimeError::Inconsistent("a return must withdraw the step it starts from".into()));
+            }
+            run.withdraw(withdrawn)?;
+            run.cancelled.extend(withdrawn.iter().filter(|s| *s != from));
+            run.enter(*to)?;
+        }
+        EventKind::Withdrawn { state, withdrawn, restore, token } => {
+            match token {
+                None => {
+                    let token = run.token_mut(*state)?;
+                    let i = token.signatures.iter().rposition(|s| s.person == event.actor).ok_or_else(|| {
+                        RuntimeError::Inconsistent(format!(
+                            "{} has not signed `{}`",
+                            event.actor,
+                            workflow.state(*state).name()
+                        ))
+                    })?;
+                    token.signatures.remove(i);
+                }
+                Some(token) => {
+                    run.withdraw(withdrawn)?;
+                    for (field, value) in restore {
+                        if value.is_null() {
+                            run.instance.data.remove(field);
+                        } else {
+                            run.instance.data.insert(field.clone(), value.clone());
+                        }
+                    }
+                    run.instance.visited.push(*state);
+                    run.instance.tokens.push(token.clone());
+                }
+            }
+            let actors = &mut run.instance.actors;
+            if let Some(i) = actors.iter().rposition(|(s, p)| s == state && *p == event.actor) {
+                actors.remove(i);
+            }
+        }
+        EventKind::Reminded { state, automatic, .. } => {
+            let at = event.at;
+            let token = run.token_mut(*state)?;
+            token.reminded_at = Some(at);
+            if *automatic {
+                token.reminders_sent += 1;
+            }
         }
         EventKind::Cancelled { reason } => {
             let children: Vec<i64> = run.instance.tokens.iter().filter_map(|t| t.child).collect();
@@ -252,7 +324,19 @@ impl<'w> Run<'w> {
 
     /// Put a token on `state`.
     fn place(&mut self, state: StateId, due: Option<DateTime<FixedOffset>>) {
-        self.instance.tokens.push(Token { state, entered_at: self.at, due, signatures: Vec::new(), child: None });
+        self.instance.tokens.push(Token { due, ..Token::new(state, self.at) });
+    }
+
+    /// Remove the tokens on `states`, cancelling the sub-workflows they were waiting for.
+    fn withdraw(&mut self, states: &[StateId]) -> Result<(), RuntimeError> {
+        let mut children = Vec::new();
+        for s in states {
+            children.extend(self.take(*s)?.child);
+        }
+        if !children.is_empty() {
+            self.effects.push(Effect::CancelChildren { children });
+        }
+        Ok(())
     }
 
     /// Make `state` active, and run every automatic step that follows.

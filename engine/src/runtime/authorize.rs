@@ -63,7 +63,7 @@ pub fn check_start(workflow: &Workflow, person: &Person) -> Result<String, Runti
     })
 }
 
-fn check_duties(
+pub(crate) fn check_duties(
     workflow: &Workflow,
     instance: &Instance,
     person: &Person,
@@ -87,6 +87,24 @@ fn check_duties(
         }
     }
     Ok(())
+}
+
+/// Refuse `person` on a step transferred to someone else or delegated away (转办, 委派).
+pub(crate) fn check_holder(
+    workflow: &Workflow,
+    instance: &Instance,
+    state: StateId,
+    person: &str,
+) -> Result<(), RuntimeError> {
+    let Some(token) = instance.token(state) else { return Ok(()) };
+    let name = || workflow.state(state).name().to_owned();
+    if let Some(d) = &token.delegation {
+        return Err(RuntimeError::Delegated { state: name(), to: d.to.clone(), by: d.by.clone() });
+    }
+    match &token.assignee {
+        Some(a) if a != person => Err(RuntimeError::AssignedToOther { state: name(), person: a.clone() }),
+        _ => Ok(()),
+    }
 }
 
 fn active_names(workflow: &Workflow, instance: &Instance) -> Vec<String> {
@@ -122,6 +140,7 @@ pub fn check_action(
 ) -> Result<String, RuntimeError> {
     let Attempt { state, action, input, comment } = *attempt;
     require_active(workflow, instance, state)?;
+    check_holder(workflow, instance, state, &person.id)?;
     let StateKind::Task { actions } = workflow.state(state).kind() else {
         return Err(RuntimeError::Inconsistent(format!("`{}` has no actions", workflow.state(state).name())));
     };
@@ -186,6 +205,7 @@ pub fn check_sign(
     let StateKind::Signoff(signoff) = workflow.state(state).kind() else {
         return Err(RuntimeError::Inconsistent(format!("`{}` is not a sign-off", workflow.state(state).name())));
     };
+    check_holder(workflow, instance, state, &person.id)?;
     let name = workflow.state(state).name().to_owned();
     let what = format!("sign `{name}`");
     let token = instance.token(state).expect("checked active");
@@ -300,6 +320,9 @@ pub fn available_actions(
         return Ok(offers);
     }
     for token in &instance.tokens {
+        if check_holder(workflow, instance, token.state, &person.id).is_err() {
+            continue;
+        }
         match workflow.state(token.state).kind() {
             StateKind::Task { actions } => {
                 for (i, a) in actions.iter().enumerate() {

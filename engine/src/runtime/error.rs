@@ -45,6 +45,22 @@ pub enum RuntimeError {
     Runaway { state: String, steps: usize },
     #[error("the event does not fit the instance: {0}")]
     Inconsistent(String),
+    #[error("the workflow forbids `{operation}` on `{state}`")]
+    ForbiddenOperation { operation: String, state: String },
+    #[error("`{operation}` does not apply to `{state}`: each signer of a sign-off signs in person")]
+    NotForSignoff { operation: String, state: String },
+    #[error("`{state}` was transferred to {person}; only they may act on it")]
+    AssignedToOther { state: String, person: String },
+    #[error("`{state}` is delegated to {to} by {by}; it comes back to {by} when {to} hands it back")]
+    Delegated { state: String, to: String, by: String },
+    #[error("{person} cannot {operation}: {reason}")]
+    BadTarget { person: String, operation: String, reason: String },
+    #[error("cannot return to `{state}`: {reason}")]
+    CannotReturn { state: String, reason: String },
+    #[error("{person} has nothing to withdraw: {reason}")]
+    CannotWithdraw { person: String, reason: String },
+    #[error("{person} is not a stand-in for {principal} now")]
+    NoStandIn { person: String, principal: String },
     /// Not a refusal: a guard asked about other instances and the answers must be looked up
     /// before it is evaluated again. Seen outside the service only when an event's recorded
     /// answers are missing.
@@ -80,6 +96,13 @@ impl RuntimeError {
             }
             RuntimeError::Stale { since, .. } => format!("what happened since:\n{}", since.join("\n")),
             RuntimeError::CannotCancel { .. } => "the workflow's `cancel.by` says who may cancel".into(),
+            RuntimeError::ForbiddenOperation { .. } => "the workflow's `forbid:` lists the operations it does not allow here".into(),
+            RuntimeError::AssignedToOther { person, .. } => format!("ask {person}, or have them transfer it"),
+            RuntimeError::Delegated { to, .. } => format!("{to} hands it back with `liucheng hand-back ID --as {to} --comment TEXT`"),
+            RuntimeError::BadTarget { .. } => "choose someone who holds a role that may act on this step".into(),
+            RuntimeError::CannotReturn { .. } => "`liucheng history ID` shows the steps it passed through".into(),
+            RuntimeError::CannotWithdraw { .. } => "only your own last action can be withdrawn, before anyone acts on it".into(),
+            RuntimeError::NoStandIn { principal, .. } => format!("{principal} names a stand-in with `liucheng stand-in add --as {principal} --by PERSON --from T --until T --reason TEXT`"),
             _ => return None,
         })
     }
@@ -108,6 +131,13 @@ impl RuntimeError {
             RuntimeError::Runaway { .. } => "runaway",
             RuntimeError::Inconsistent(_) => "inconsistent",
             RuntimeError::NeedsReads(_) => "missing-read",
+            RuntimeError::ForbiddenOperation { .. } | RuntimeError::NotForSignoff { .. } => "forbidden-operation",
+            RuntimeError::AssignedToOther { .. } => "assigned-to-other",
+            RuntimeError::Delegated { .. } => "delegated",
+            RuntimeError::BadTarget { .. } => "bad-target",
+            RuntimeError::CannotReturn { .. } => "cannot-return",
+            RuntimeError::CannotWithdraw { .. } => "cannot-withdraw",
+            RuntimeError::NoStandIn { .. } => "no-stand-in",
         }
     }
 }

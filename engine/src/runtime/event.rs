@@ -25,6 +25,9 @@ pub struct Event {
     pub comment: Option<String>,
     /// What happened.
     pub kind: EventKind,
+    /// The person a stand-in (代理) acted for; `actor` is the stand-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
     /// The version of the organisation (its number in `liucheng org`) the actor's roles and
     /// attributes were checked against: who held which role when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,7 +41,16 @@ impl Event {
     /// An event with no comment, no role and nothing read yet.
     #[must_use]
     pub fn new(at: DateTime<FixedOffset>, actor: impl Into<String>, kind: EventKind) -> Event {
-        Event { at, actor: actor.into(), role: None, comment: None, kind, org: None, reads: Vec::new() }
+        Event {
+            at,
+            actor: actor.into(),
+            role: None,
+            comment: None,
+            kind,
+            on_behalf_of: None,
+            org: None,
+            reads: Vec::new(),
+        }
     }
 }
 
@@ -105,6 +117,59 @@ pub enum EventKind {
         /// Why.
         reason: String,
     },
+    /// 转办: the actor handed the step to another person, whose step it is from then on.
+    Transferred {
+        /// The step.
+        state: StateId,
+        /// The person it now belongs to.
+        to: String,
+    },
+    /// 委派: the actor handed the step to someone to work on; it comes back to the actor.
+    Delegated {
+        /// The step.
+        state: StateId,
+        /// Who works on it.
+        to: String,
+    },
+    /// The person a step was delegated to handed it back, with their view in the comment.
+    DelegationReturned {
+        /// The step.
+        state: StateId,
+    },
+    /// 退回: the instance was sent back from a step to an earlier one, the reason in the comment.
+    Returned {
+        /// The step it was sent back from.
+        from: StateId,
+        /// The earlier step it goes back to.
+        to: StateId,
+        /// The steps whose tokens are withdrawn: `from` alone when `to` lies in its parallel
+        /// branch, every active step when `to` lies before the branches split.
+        withdrawn: Vec<StateId>,
+    },
+    /// 撤回: the actor took back their last action before anyone acted on what it led to.
+    Withdrawn {
+        /// The step they had acted in, active again.
+        state: StateId,
+        /// The steps their action had made active, withdrawn again.
+        withdrawn: Vec<StateId>,
+        /// The values their action had changed, set back.
+        #[serde(default, skip_serializing_if = "Map::is_empty")]
+        restore: Map<String, Value>,
+        /// The step's token as it was before their action, put back; `None` when only their
+        /// signature on a sign-off still in progress is taken back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<super::Token>,
+    },
+    /// 催办: whoever must act on a step was reminded (by a person, or by `tick` before a deadline).
+    Reminded {
+        /// The step.
+        state: StateId,
+        /// Who was reminded.
+        to: Vec<String>,
+        /// Sent by `tick` as one of the deadline's automatic reminders.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        automatic: bool,
+    },
 }
 
 impl EventKind {
@@ -120,6 +185,12 @@ impl EventKind {
             EventKind::ChildStarted { .. } => "child_started",
             EventKind::ChildFinished { .. } => "child_finished",
             EventKind::Cancelled { .. } => "cancelled",
+            EventKind::Transferred { .. } => "transferred",
+            EventKind::Delegated { .. } => "delegated",
+            EventKind::DelegationReturned { .. } => "delegation_returned",
+            EventKind::Returned { .. } => "returned",
+            EventKind::Withdrawn { .. } => "withdrawn",
+            EventKind::Reminded { .. } => "reminded",
         }
     }
 }

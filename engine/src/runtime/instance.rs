@@ -46,6 +46,9 @@ pub struct Signature {
     pub role: String,
     /// When.
     pub at: DateTime<FixedOffset>,
+    /// The stand-in (代理) who signed for them, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stand_in: Option<String>,
     /// Their checklist answers, if the sign-off has a checklist.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub checklist: Map<String, Value>,
@@ -67,6 +70,75 @@ pub struct Token {
     /// The child instance, for a call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child: Option<i64>,
+    /// The one person this step was transferred to (转办): only they may act on it now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    /// Handed to someone to work on (委派), who hands it back to the delegator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegation: Option<Delegation>,
+    /// How many of the deadline's automatic reminders were sent.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reminders_sent: usize,
+    /// When someone was last reminded to act on it (催办).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminded_at: Option<DateTime<FixedOffset>>,
+}
+
+impl Token {
+    /// A fresh token on `state`, entered at `at`.
+    #[must_use]
+    pub fn new(state: StateId, at: DateTime<FixedOffset>) -> Token {
+        Token {
+            state,
+            entered_at: at,
+            due: None,
+            signatures: Vec::new(),
+            child: None,
+            assignee: None,
+            delegation: None,
+            reminders_sent: 0,
+            reminded_at: None,
+        }
+    }
+}
+
+/// What falls due on a token: one of its deadline's reminders, or the deadline itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alarm {
+    /// The next automatic reminder (催办) before the deadline.
+    Reminder,
+    /// The deadline.
+    Deadline,
+}
+
+impl Token {
+    /// When the next thing falls due on this token, and what: reminders go out `remind` before
+    /// the deadline, earliest first, each once.
+    #[must_use]
+    pub fn next_alarm(&self, workflow: &crate::model::workflow::Workflow) -> Option<(DateTime<FixedOffset>, Alarm)> {
+        let due = self.due?;
+        let mut leads: Vec<std::time::Duration> =
+            workflow.state(self.state).deadline().map(|d| d.remind().to_vec()).unwrap_or_default();
+        leads.sort_unstable_by(|a, b| b.cmp(a));
+        match leads.get(self.reminders_sent).and_then(|l| chrono::Duration::from_std(*l).ok()) {
+            Some(lead) => Some((due - lead, Alarm::Reminder)),
+            None => Some((due, Alarm::Deadline)),
+        }
+    }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A step handed to someone to work on, who hands it back to the person who delegated it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delegation {
+    /// Who works on it now.
+    pub to: String,
+    /// Who delegated it and takes the decision when it comes back.
+    pub by: String,
 }
 
 /// The call state of a parent instance that started this one.

@@ -3,11 +3,13 @@
 
 mod apply;
 mod authorize;
+pub(crate) use authorize::{check_duties, check_holder};
 mod error;
 mod eval;
 mod event;
 mod input;
 mod instance;
+mod operations;
 mod query;
 
 pub use apply::{apply, parent_link, replay, Applied, Effect};
@@ -16,5 +18,9 @@ pub use error::RuntimeError;
 pub use eval::{actor_value, authority_functions, data_to_cel};
 pub use event::{Event, EventKind, SYSTEM};
 pub use input::check_input;
-pub use instance::{Instance, ParentLink, Signature, Status, Token};
+pub use instance::{Alarm, Delegation, Instance, ParentLink, Signature, Status, Token};
+pub use operations::{
+    check_allowed, check_delegate, check_hand_back, check_holds, check_transfer, operation_name, plan_return,
+    who_must_act,
+};
 pub use query::{query_functions, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, QUERY_STATUSES};

@@ -11,6 +11,7 @@ use crate::org::{Org, Person};
 use crate::runtime::{
     check_action, check_cancel, check_input, check_sign, check_start, Attempt, Event, EventKind, Instance, RuntimeError,
 };
+use crate::service::record::utc_text;
 use crate::service::record::Recorded;
 use crate::service::{Context, Service, ServiceError};
 use crate::store::StoreError;
@@ -47,7 +48,7 @@ pub struct Written {
 }
 
 impl Outcome {
-    fn of(instance: i64, recorded: Vec<Recorded>) -> Self {
+    pub(crate) fn of(instance: i64, recorded: Vec<Recorded>) -> Self {
         Outcome {
             instance,
             events: recorded.into_iter().map(|r| Written { instance: r.instance, seq: r.seq }).collect(),
@@ -55,14 +56,17 @@ impl Outcome {
     }
 }
 
-fn person<'o>(org: &'o Org, id: &str) -> Result<&'o Person, RuntimeError> {
+pub(crate) fn person<'o>(org: &'o Org, id: &str) -> Result<&'o Person, RuntimeError> {
     org.person(id).ok_or_else(|| RuntimeError::UnknownActor {
         person: id.to_owned(),
         suggestion: suggest(id, org.people.keys().map(String::as_str)),
     })
 }
 
-fn load(ctx: &mut Context<'_, '_>, id: i64) -> Result<(i64, std::sync::Arc<Workflow>, Instance, i64), ServiceError> {
+pub(crate) fn load(
+    ctx: &mut Context<'_, '_>,
+    id: i64,
+) -> Result<(i64, std::sync::Arc<Workflow>, Instance, i64), ServiceError> {
     let row = ctx.tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
     let (workflow, _) = ctx.definition(row.definition_id)?;
     let instance: Instance = serde_json::from_str(&row.snapshot)
@@ -186,6 +190,28 @@ fn resolve_step(
     }
 }
 
+/// The rules a stand-in must pass themselves, beside those the person they act for passes: the
+/// workflow allows stand-ins on the step, and its separation of duties does not bar them.
+fn stand_in_may(workflow: &Workflow, instance: &Instance, stand_in: &Person, step: &Step) -> Result<(), RuntimeError> {
+    let (state, duties, what) = match step {
+        Step::Action(s, a) => match workflow.state(*s).kind() {
+            StateKind::Task { actions } => (*s, actions[*a].not_by(), format!("take `{}`", actions[*a].name())),
+            _ => return Ok(()),
+        },
+        Step::Sign(s) | Step::Reject(s) => match workflow.state(*s).kind() {
+            StateKind::Signoff(signoff) => (*s, signoff.not_by(), format!("sign `{}`", workflow.state(*s).name())),
+            _ => return Ok(()),
+        },
+    };
+    crate::runtime::check_allowed(workflow, state, crate::model::workflow::Operation::StandIn)?;
+    crate::runtime::check_duties(workflow, instance, stand_in, duties, &what)?;
+    crate::runtime::check_holder(workflow, instance, state, &stand_in.id).or_else(|e| match e {
+        // A step transferred to the principal is theirs to act on through their stand-in.
+        RuntimeError::AssignedToOther { .. } => Ok(()),
+        other => Err(other),
+    })
+}
+
 impl Service {
     /// Start an instance of the latest definition of `workflow` as `actor`, with `data`.
     ///
@@ -226,6 +252,17 @@ impl Service {
     /// # Errors
     /// The first rule that forbids it; nothing is written then.
     pub fn act(&mut self, request: &ActRequest) -> Result<Outcome, ServiceError> {
+        self.act_for(request, None)
+    }
+
+    /// Take an action, sign or reject as `request.actor` standing in (代理) for `principal`, who
+    /// named them for this time with `name_stand_in`: with the principal's roles, recording both.
+    ///
+    /// # Errors
+    /// `NoStandIn` when they are not the principal's stand-in now; a stand-in may not act on an
+    /// instance they requested, nor where the step's separation of duties bars them; and every
+    /// rule that would refuse the principal.
+    pub fn act_for(&mut self, request: &ActRequest, principal: Option<&str>) -> Result<Outcome, ServiceError> {
         let cache = &mut self.cache;
         self.store.write(|tx| {
             let mut ctx = Context::new(tx, request.now, cache);
@@ -236,11 +273,35 @@ impl Service {
                 }
             }
             let org = ctx.org()?;
-            let person = person(&org, &request.actor)?;
+            let actor = person(&org, &request.actor)?;
+            let person = match principal {
+                None => actor,
+                Some(p) => {
+                    let principal = person(&org, p)?;
+                    if !ctx.tx.is_stand_in(p, &actor.id, &utc_text(request.now))? {
+                        return Err(
+                            RuntimeError::NoStandIn { person: actor.id.clone(), principal: p.to_owned() }.into()
+                        );
+                    }
+                    if instance.requester == actor.id {
+                        return Err(RuntimeError::BadTarget {
+                            person: actor.id.clone(),
+                            operation: format!("stand in for {p}"),
+                            reason: "they started this instance, and nobody decides their own request".into(),
+                        }
+                        .into());
+                    }
+                    principal
+                }
+            };
             let at = request.now.with_timezone(&workflow.timezone());
             let comment = request.comment.clone().filter(|c| !c.trim().is_empty());
             let mut reads = Vec::new();
-            let (role, kind) = match resolve_step(&workflow, &instance, request, person)? {
+            let step = resolve_step(&workflow, &instance, request, person)?;
+            if principal.is_some() {
+                stand_in_may(&workflow, &instance, actor, &step)?;
+            }
+            let (role, kind) = match step {
                 Step::Action(state, action) => {
                     let role = ctx.answering(Some(request.instance), &mut reads, |reads| {
                         let attempt = Attempt { state, action, input: &request.data, comment: comment.as_deref() };
@@ -270,6 +331,7 @@ impl Service {
             let event = Event {
                 role: Some(role),
                 comment,
+                on_behalf_of: principal.map(str::to_owned),
                 org: ctx.org_version(),
                 reads,
                 ..Event::new(at, request.actor.clone(), kind)

@@ -2,6 +2,7 @@
 //! start, act, cancel, tick, and read instances. Each write is one store transaction.
 
 mod commands;
+mod operations;
 mod record;
 mod replay;
 mod tick;
@@ -27,6 +28,7 @@ use crate::store::{DefinitionRow, Store, StoreError, Tx};
 use crate::validate::{validate, Checked, SourceFile};
 
 pub use commands::{ActRequest, Outcome, Written};
+pub use operations::{Op, OperationRequest};
 pub use replay::{ReplayUntil, ReplayedState};
 pub use tick::TickReport;
 pub use verify::{Broken, Verdict};

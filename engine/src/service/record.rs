@@ -64,6 +64,12 @@ fn subject(workflow: &Workflow, event: &Event) -> (Option<String>, Option<String
         EventKind::ChildStarted { state, .. } => (name(state), Some("call".into())),
         EventKind::ChildFinished { state, outcome, .. } => (name(state), Some(outcome.clone())),
         EventKind::Cancelled { .. } => (None, Some("cancel".into())),
+        EventKind::Transferred { state, .. } => (name(state), Some("transfer".into())),
+        EventKind::Delegated { state, .. } => (name(state), Some("delegate".into())),
+        EventKind::DelegationReturned { state } => (name(state), Some("hand back".into())),
+        EventKind::Returned { from, .. } => (name(from), Some("return".into())),
+        EventKind::Withdrawn { state, .. } => (name(state), Some("withdraw".into())),
+        EventKind::Reminded { state, .. } => (name(state), Some("remind".into())),
     }
 }
 
@@ -96,6 +102,7 @@ fn row_of(b: &Bookkeeping<'_>, workflow: &Workflow, instance: &Instance) -> Inst
         snapshot: serde_json::to_string(instance).expect("an instance serialises"),
         version,
         next_due: instance.tokens.iter().filter_map(|t| t.due).min().map(utc_text),
+        next_alarm: instance.tokens.iter().filter_map(|t| t.next_alarm(workflow)).map(|(at, _)| at).min().map(utc_text),
         head_hash: head.to_owned(),
         created_at: created.to_owned(),
         updated_at: now.to_owned(),

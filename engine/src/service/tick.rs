@@ -4,7 +4,7 @@
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
-use crate::runtime::{Event, EventKind, Instance, SYSTEM};
+use crate::runtime::{who_must_act, Alarm, Event, EventKind, Instance, SYSTEM};
 use crate::service::record::utc_text;
 use crate::service::{Context, Service, ServiceError};
 use crate::store::{InstanceFilter, StoreError};
@@ -18,6 +18,8 @@ const MAX_CATCH_UP: usize = 100;
 pub struct TickReport {
     /// Deadlines fired: instance, state, and what happened.
     pub deadlines: Vec<FiredDeadline>,
+    /// Automatic reminders sent before deadlines: instance, state, and the deadline.
+    pub reminders: Vec<FiredDeadline>,
     /// Instances started by schedules.
     pub started: Vec<ScheduledStart>,
 }
@@ -58,7 +60,7 @@ impl Service {
 
 fn fire_deadlines(ctx: &mut Context<'_, '_>, report: &mut TickReport) -> Result<(), ServiceError> {
     let filter =
-        InstanceFilter { status: Some("active".into()), due_before: Some(utc_text(ctx.now)), ..Default::default() };
+        InstanceFilter { status: Some("active".into()), alarm_before: Some(utc_text(ctx.now)), ..Default::default() };
     for row in ctx.tx.instances(&filter)? {
         // An escalation may enter a state whose own deadline has passed too: keep going.
         for _ in 0..1_000 {
@@ -68,13 +70,16 @@ fn fire_deadlines(ctx: &mut Context<'_, '_>, report: &mut TickReport) -> Result<
             if !instance.is_active() {
                 break;
             }
-            let Some(token) =
-                instance.tokens.iter().filter(|t| t.due.is_some_and(|d| d <= ctx.now)).min_by_key(|t| t.due)
+            let (workflow, _) = ctx.definition(current.definition_id)?;
+            let Some((token, (due, alarm))) = instance
+                .tokens
+                .iter()
+                .filter_map(|t| t.next_alarm(&workflow).map(|a| (t, a)))
+                .filter(|(_, (at, _))| *at <= ctx.now)
+                .min_by_key(|(_, (at, _))| *at)
             else {
                 break;
             };
-            let due = token.due.expect("filtered on due");
-            let (workflow, _) = ctx.definition(current.definition_id)?;
             let last = ctx
                 .tx
                 .events(row.id, current.version - 1)?
@@ -83,13 +88,23 @@ fn fire_deadlines(ctx: &mut Context<'_, '_>, report: &mut TickReport) -> Result<
             // Recorded when it fell due, unless the instance moved on later: history stays in order.
             let at = last.map_or(due, |l| l.max(due)).with_timezone(&workflow.timezone());
             let state = token.state;
-            let event = Event::new(at, SYSTEM, EventKind::DeadlinePassed { state });
-            ctx.record(row.id, Some(current.version), event)?;
-            report.deadlines.push(FiredDeadline {
+            // For a reminder, the deadline it reminds of.
+            let deadline = token.due.unwrap_or(due).with_timezone(&due.timezone());
+            let fired = FiredDeadline {
                 instance: row.id,
                 state: workflow.state(state).name().to_owned(),
-                due: due.to_rfc3339(),
-            });
+                due: deadline.to_rfc3339(),
+            };
+            if alarm == Alarm::Reminder {
+                let to = ctx.org().map(|org| who_must_act(&workflow, &org, &instance, state)).unwrap_or_default();
+                let event = Event::new(at, SYSTEM, EventKind::Reminded { state, to, automatic: true });
+                ctx.record(row.id, Some(current.version), event)?;
+                report.reminders.push(fired);
+            } else {
+                let event = Event::new(at, SYSTEM, EventKind::DeadlinePassed { state });
+                ctx.record(row.id, Some(current.version), event)?;
+                report.deadlines.push(fired);
+            }
         }
     }
     Ok(())

@@ -68,6 +68,12 @@ pub struct EventView {
     pub changes: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// What an approval operation did, in words ("transferred `review` to wu_shi").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub words: Option<String>,
+    /// The person a stand-in acted for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
     /// The organisation version the actor's roles were checked against.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub org: Option<i64>,
@@ -81,6 +87,8 @@ pub struct EventView {
 impl From<EventRow> for EventView {
     fn from(e: EventRow) -> Self {
         let event: Option<crate::runtime::Event> = serde_json::from_str(&e.payload).ok();
+        let words = event.as_ref().and_then(|ev| words(&ev.kind, &e));
+        let on_behalf_of = event.as_ref().and_then(|ev| ev.on_behalf_of.clone());
         let (org, read) =
             event.map_or((None, Vec::new()), |ev| (ev.org, ev.reads.iter().map(ToString::to_string).collect()));
         EventView {
@@ -95,11 +103,32 @@ impl From<EventRow> for EventView {
             to: e.to_states,
             changes: serde_json::from_str(&e.changes).unwrap_or(Value::Null),
             comment: e.comment,
+            words,
+            on_behalf_of,
             org,
             read,
             hash: e.hash,
         }
     }
+}
+
+/// An approval operation in words an auditor reads; `None` for the other events.
+fn words(kind: &crate::runtime::EventKind, row: &EventRow) -> Option<String> {
+    use crate::runtime::EventKind;
+    let step = row.state.as_deref().unwrap_or("?");
+    Some(match kind {
+        EventKind::Transferred { to, .. } => format!("transferred `{step}` to {to}"),
+        EventKind::Delegated { to, .. } => format!("delegated `{step}` to {to}"),
+        EventKind::DelegationReturned { .. } => format!("handed `{step}` back"),
+        EventKind::Returned { .. } => format!("returned the instance from `{step}` to `{}`", row.to_states),
+        EventKind::Withdrawn { .. } => format!("withdrew their action in `{step}`"),
+        EventKind::Reminded { to, automatic, .. } => {
+            let whom = if to.is_empty() { "nobody (no one may act)".to_owned() } else { to.join(", ") };
+            let why = if *automatic { " before its deadline" } else { "" };
+            format!("reminded {whom} to act on `{step}`{why}")
+        }
+        _ => return None,
+    })
 }
 
 /// One instance in full.
@@ -144,6 +173,9 @@ pub struct ListItem {
     /// With `--mine`: what the person may do.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub your_actions: Vec<String>,
+    /// With `--mine`: when someone last reminded them (催办) to act on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminded_at: Option<String>,
 }
 
 fn snapshot(row: &InstanceRow) -> Result<Instance, ServiceError> {
@@ -352,8 +384,10 @@ impl Service {
             for row in tx.instances(&filter)? {
                 let (workflow, _) = ctx.definition(row.definition_id)?;
                 let mut your_actions = Vec::new();
+                let mut reminded_at = None;
                 if let (Some(person), Some(org)) = (person, &org) {
                     let instance = snapshot(&row)?;
+                    reminded_at = instance.tokens.iter().filter_map(|t| t.reminded_at).max().map(|t| t.to_rfc3339());
                     your_actions = ctx
                         .answering(Some(row.id), &mut Vec::new(), |reads| {
                             available_actions(&workflow, org, now, &instance, person, reads)
@@ -389,6 +423,7 @@ impl Service {
                         .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
                         .map(|d| d.with_timezone(&workflow.timezone()).to_rfc3339()),
                     overdue: overdue_now,
+                    reminded_at,
                     your_actions,
                 });
             }

@@ -53,6 +53,8 @@ pub struct InstanceRow {
     pub snapshot: String,
     pub version: i64,
     pub next_due: Option<String>,
+    /// The next time `tick` has something to do: a reminder or the deadline (UTC text).
+    pub next_alarm: Option<String>,
     pub head_hash: String,
     pub created_at: String,
     pub updated_at: String,
@@ -78,6 +80,18 @@ pub struct EventRow {
     pub hash: String,
 }
 
+/// A stand-in (代理) someone named: who acts for them, from when until when (UTC text), and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StandInRow {
+    pub id: i64,
+    pub person: String,
+    pub stand_in: String,
+    pub starts: String,
+    pub ends: String,
+    pub reason: String,
+    pub named_at: String,
+}
+
 /// Which instances to list.
 #[derive(Debug, Clone, Default)]
 pub struct InstanceFilter {
@@ -87,6 +101,8 @@ pub struct InstanceFilter {
     pub state: Option<String>,
     /// Only instances with a deadline before this time (RFC 3339, compared as text in UTC).
     pub due_before: Option<String>,
+    /// Only instances with a reminder or deadline due before this time (as `due_before`).
+    pub alarm_before: Option<String>,
     pub limit: Option<i64>,
 }
 
@@ -211,7 +227,7 @@ fn definition_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DefinitionRow> {
 
 const DEFINITION_COLUMNS: &str = "id, workflow, version, revision, hash, source, path, interface, deployed_at";
 const INSTANCE_COLUMNS: &str = "id, definition_id, workflow, status, outcome, states, requester, parent_id, snapshot, \
-     version, next_due, head_hash, created_at, updated_at";
+     version, next_due, head_hash, created_at, updated_at, next_alarm";
 const EVENT_COLUMNS: &str = "instance_id, seq, at, actor, role, kind, state, action, from_states, to_states, changes, \
      comment, payload, prev_hash, hash";
 
@@ -228,6 +244,7 @@ fn instance_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InstanceRow> {
         snapshot: r.get(8)?,
         version: r.get(9)?,
         next_due: r.get(10)?,
+        next_alarm: r.get(14)?,
         head_hash: r.get(11)?,
         created_at: r.get(12)?,
         updated_at: r.get(13)?,
@@ -349,7 +366,8 @@ impl Tx<'_> {
     pub fn insert_instance(&self, row: &InstanceRow) -> Result<i64, StoreError> {
         self.exec(
             "INSERT INTO instances (definition_id, workflow, status, outcome, states, requester, parent_id, snapshot, \
-             version, next_due, head_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             version, next_due, head_hash, created_at, updated_at, next_alarm) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 row.definition_id,
                 row.workflow,
@@ -363,7 +381,8 @@ impl Tx<'_> {
                 row.next_due,
                 row.head_hash,
                 row.created_at,
-                row.updated_at
+                row.updated_at,
+                row.next_alarm
             ],
         )?;
         Ok(self.tx.last_insert_rowid())
@@ -373,7 +392,7 @@ impl Tx<'_> {
     pub fn update_instance(&self, row: &InstanceRow, expected_version: i64) -> Result<bool, StoreError> {
         let changed = self.exec(
             "UPDATE instances SET status = ?1, outcome = ?2, states = ?3, snapshot = ?4, version = ?5, next_due = ?6, \
-             head_hash = ?7, updated_at = ?8 WHERE id = ?9 AND version = ?10",
+             head_hash = ?7, updated_at = ?8, next_alarm = ?11 WHERE id = ?9 AND version = ?10",
             params![
                 row.status,
                 row.outcome,
@@ -384,7 +403,8 @@ impl Tx<'_> {
                 row.head_hash,
                 row.updated_at,
                 row.id,
-                expected_version
+                expected_version,
+                row.next_alarm
             ],
         )?;
         Ok(changed == 1)
@@ -409,6 +429,10 @@ impl Tx<'_> {
         if let Some(t) = &filter.due_before {
             args.push(t.clone());
             sql.push_str(&format!(" AND next_due IS NOT NULL AND next_due <= ?{}", args.len()));
+        }
+        if let Some(t) = &filter.alarm_before {
+            args.push(t.clone());
+            sql.push_str(&format!(" AND next_alarm IS NOT NULL AND next_alarm <= ?{}", args.len()));
         }
         sql.push_str(" ORDER BY id DESC");
         if let Some(l) = filter.limit {
@@ -454,6 +478,45 @@ impl Tx<'_> {
         }
         let mut stmt = self.tx.prepare_cached(&sql)?;
         Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+    }
+
+    /// Record a stand-in; returns its id.
+    pub fn insert_stand_in(&self, row: &StandInRow) -> Result<i64, StoreError> {
+        self.exec(
+            "INSERT INTO stand_ins (person, stand_in, starts, ends, reason, named_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![row.person, row.stand_in, row.starts, row.ends, row.reason, row.named_at],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Every stand-in named, oldest first.
+    pub fn stand_ins(&self) -> Result<Vec<StandInRow>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT id, person, stand_in, starts, ends, reason, named_at FROM stand_ins ORDER BY id")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(StandInRow {
+                    id: r.get(0)?,
+                    person: r.get(1)?,
+                    stand_in: r.get(2)?,
+                    starts: r.get(3)?,
+                    ends: r.get(4)?,
+                    reason: r.get(5)?,
+                    named_at: r.get(6)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Whether `stand_in` may act for `person` at `at` (UTC text).
+    pub fn is_stand_in(&self, person: &str, stand_in: &str, at: &str) -> Result<bool, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT count(*) FROM stand_ins WHERE person = ?1 AND stand_in = ?2 AND starts <= ?3 AND ?3 < ends",
+        )?;
+        let n: i64 = stmt.query_row(params![person, stand_in, at], |r| r.get(0))?;
+        Ok(n > 0)
     }
 
     /// Instances started by call states of `parent`.

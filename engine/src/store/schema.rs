@@ -72,4 +72,25 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (workflow, schedule, due)
     );
     ",
+    // 2: the next time `tick` has something to do on an instance (a reminder before a deadline,
+    // or the deadline), apart from the deadline itself that `list --overdue` reads.
+    r"
+    ALTER TABLE instances ADD COLUMN next_alarm TEXT;
+    UPDATE instances SET next_alarm = next_due;
+    CREATE INDEX instances_by_alarm ON instances (next_alarm) WHERE status = 'active';
+    CREATE TABLE stand_ins (
+        id        INTEGER PRIMARY KEY,
+        person    TEXT NOT NULL,
+        stand_in  TEXT NOT NULL,
+        starts    TEXT NOT NULL,
+        ends      TEXT NOT NULL,
+        reason    TEXT NOT NULL,
+        named_at  TEXT NOT NULL
+    );
+    CREATE INDEX stand_ins_by_person ON stand_ins (person, stand_in);
+    CREATE TRIGGER stand_ins_append_only_update BEFORE UPDATE ON stand_ins
+        BEGIN SELECT RAISE(ABORT, 'stand-ins are append-only'); END;
+    CREATE TRIGGER stand_ins_append_only_delete BEFORE DELETE ON stand_ins
+        BEGIN SELECT RAISE(ABORT, 'stand-ins are append-only'); END;
+    ",
 ];
