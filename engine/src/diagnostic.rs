@@ -136,9 +136,9 @@ pub enum Problem {
     DeadStep { step: String },
     #[error("{}", step_kind_message(.found))]
     StepKind { found: Vec<String>, expected: &'static [&'static str] },
-    #[error("`{key}` does not belong on a `{kind}` step")]
+    #[error("`{key}` does not go with `{kind}`")]
     StepKeyNotAllowed { key: String, kind: &'static str, allowed: &'static [&'static str] },
-    #[error("a `{kind}` step needs `{key}`")]
+    #[error("`{kind}` needs `{key}`")]
     StepKeyRequired { key: &'static str, kind: &'static str },
     #[error("`{text}` is not a date and time")]
     BadTime { text: String },
@@ -185,6 +185,7 @@ impl Problem {
                 "outcome" => "undeclared-outcome",
                 "person" => "undeclared-person",
                 "sign-off state" => "undeclared-state",
+                "end outcome" => "undeclared-outcome",
                 _ => "undeclared",
             },
             Problem::NoKind { .. } | Problem::TwoKinds { .. } => "state-kind",
@@ -266,6 +267,7 @@ impl Problem {
                     "action" => "name one of this state's actions (a sign-off or call has none: use `escalate`)".into(),
                     "outcome" => "name an outcome of the called workflow's end states".into(),
                     "person" => "people come from the org file beside the scenarios (`org:`)".into(),
+                    "end outcome" => "name the outcome of one of the workflow's end states (`end: OUTCOME`)".into(),
                     "sign-off state" => "name a state with `signoff:`; `act` takes the actions of other human steps".into(),
                     _ => format!("declare the {what} or correct the name"),
                 },

@@ -47,7 +47,7 @@ use crate::report::{self, Annotated, Format};
 ///
 /// Examples:
 ///   liucheng test examples/
-///   liucheng test workflows/leave-request.test.yaml --format json
+///   liucheng test examples/leave-request.test.yaml --format json
 ///   liucheng test workflows/ --junit report.xml --coverage
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
@@ -129,7 +129,7 @@ fn prepare(path: &Path) -> Result<scenario::Suite, Vec<Diagnostic>> {
     let bytes = files::read_bounded(path).map_err(|e| unreadable(path, e.to_string()))?;
     let parsed = scenario::parse(&SourceFile { path: path.to_owned(), bytes })?;
     let org_path = parsed.org_path();
-    let org_bytes = files::read_bounded(&org_path).map_err(|e| unreadable(&org_path, e.to_string()))?;
+    let org_bytes = files::read_bounded(&org_path).map_err(|e| vec![parsed.unreadable_org(&e.to_string())])?;
     let folder = path.parent().unwrap_or_else(|| Path::new(""));
     let workflows = files::folder_workflows(folder, &org_path).map_err(|e| unreadable(folder, e))?;
     scenario::prepare(parsed, workflows, SourceFile { path: org_path, bytes: org_bytes })

@@ -15,11 +15,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::Options;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Problem, Report, Severity};
 use crate::model::workflow::Workflow;
 use crate::org::Org;
 use crate::resolve::Callees;
 use crate::syntax::loader::{load, Loaded};
+use crate::syntax::source_map::YamlPath;
 use crate::validate::{validate, SourceFile};
 
 pub use model::ScenarioFile;
@@ -46,6 +47,18 @@ impl Parsed {
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The org file cannot be read: a diagnostic at `org:` (or on the file, when it names none).
+    #[must_use]
+    pub fn unreadable_org(&self, reason: &str) -> Diagnostic {
+        let problem = Problem::Unreadable { path: self.org_path().display().to_string(), reason: reason.to_owned() };
+        let mut report = Report::default();
+        report.error(problem.clone(), &YamlPath::at(&["org"]));
+        match self.loaded.raw.org {
+            Some(_) => report.locate(&self.path, &self.loaded.text, &self.loaded.map).remove(0),
+            None => Diagnostic::file(problem, &self.path),
+        }
     }
 }
 

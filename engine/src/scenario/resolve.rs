@@ -408,7 +408,7 @@ impl<'a> Resolver<'a> {
         }
         if let (Some(outcome), Some(w)) = (&raw.outcome, w) {
             if !w.outcomes().contains(&outcome.as_str()) {
-                self.undeclared("outcome", outcome, &w.outcomes(), &path.key("outcome"));
+                self.undeclared("end outcome", outcome, &w.outcomes(), &path.key("outcome"));
             }
         }
         let data = raw.data.as_ref().map(|d| self.fields(w, d, &path.key("data"))).unwrap_or_default();
