@@ -122,3 +122,65 @@ pub fn prepare(parsed: Parsed, workflows: Vec<SourceFile>, org: SourceFile) -> R
     }
     Ok(Suite { file, workflows, org, definitions })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn examples() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+    }
+
+    fn source(path: PathBuf) -> SourceFile {
+        let bytes = std::fs::read(&path).expect("readable");
+        SourceFile { path, bytes }
+    }
+
+    fn suite(text: &str) -> Result<Suite, Vec<Diagnostic>> {
+        let dir = examples();
+        let parsed = parse(&SourceFile { path: dir.join("t.test.yaml"), bytes: text.as_bytes().to_vec() })?;
+        let mut workflows: Vec<SourceFile> = std::fs::read_dir(&dir)
+            .expect("examples")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".yaml") && !p.to_string_lossy().ends_with(".test.yaml"))
+            .filter(|p| !p.ends_with("org.yaml"))
+            .map(source)
+            .collect();
+        workflows.sort_by(|a, b| a.path.cmp(&b.path));
+        prepare(parsed, workflows, source(dir.join("org.yaml")))
+    }
+
+    #[test]
+    fn a_scenario_runs_through_the_service_and_reports_what_it_went_through() {
+        let suite = suite(
+            "workflow: leave-request\nscenarios:\n  - name: s\n    start: {as: zhang_san, data: {days: 1, reason: x}}\n    steps:\n      - act: submit\n        as: zhang_san\n      - expect: {states: [review]}\n",
+        )
+        .expect("valid");
+        let report = suite.run();
+        assert_eq!(report.failed(), 0, "{report:?}");
+        let trace = &report.scenarios[0].traces[0];
+        assert_eq!(trace.visited, ["draft", "review"]);
+        assert_eq!(trace.taken, ["draft.submit"]);
+    }
+
+    #[test]
+    fn in_may_not_stand_both_beside_and_inside_a_step() {
+        let errors = suite(
+            "workflow: supplier-selection\nscenarios:\n  - name: s\n    start: {as: zhang_san}\n    steps:\n      - expect: {in: signing-in-order}\n        in: signing-in-order\n",
+        )
+        .expect_err("invalid");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].problem.code(), "duplicate-key");
+    }
+
+    #[test]
+    fn a_failing_step_is_placed_on_its_line() {
+        let suite = suite(
+            "workflow: leave-request\nscenarios:\n  - name: s\n    start: {as: zhang_san, data: {days: 1, reason: x}}\n    steps:\n      - advance: 1h\n      - expect: {status: done}\n",
+        )
+        .expect("valid");
+        let failure = suite.run().scenarios[0].failure.clone().expect("fails");
+        assert_eq!((failure.line, failure.step, failure.label.as_str()), (7, 2, "expect"));
+        assert_eq!(failure.differences[0].found, "active");
+    }
+}
