@@ -14,6 +14,7 @@ mod schema;
 mod show;
 mod stand_in;
 mod start;
+pub mod test;
 mod tick;
 mod validate;
 mod verify;
@@ -35,7 +36,8 @@ pub const EXIT_STALE: u8 = 3;
 /// stores it in a database (`--db`, default ./liucheng.db or $LIUCHENG_DB); operators `start`
 /// instances and `act` on them, `list --mine` is their inbox, `show` tells where an instance is
 /// and who may act; `transfer`, `delegate`, `return`, `withdraw` and `remind` are the everyday
-/// approval operations; `tick` fires deadlines, reminders and schedules.
+/// approval operations; `tick` fires deadlines, reminders and schedules. `test` runs scenario
+/// files (`*.test.yaml`) that play a workflow through on a fake clock and check every step.
 ///
 /// Exit codes: 0 success; 1 invalid input or a refused action (nothing was written); 2 usage,
 /// I/O or database error; 3 the instance changed since the version given with
@@ -74,6 +76,7 @@ pub enum Command {
     Remind(operate::RemindArgs),
     StandIn(stand_in::Args),
     Tick(tick::Args),
+    Test(test::Args),
     History(history::Args),
     Replay(replay::Args),
     Verify(verify::Args),
@@ -101,6 +104,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Remind(args) => operate::remind(&args, cli.json, &cli.db),
         Command::StandIn(args) => stand_in::run(&args, cli.json, &cli.db),
         Command::Tick(args) => tick::run(&args, cli.json, &cli.db),
+        Command::Test(args) => test::run(&args, cli.json),
         Command::History(args) => history::run(&args, cli.json, &cli.db),
         Command::Replay(args) => replay::run(&args, cli.json, &cli.db),
         Command::Verify(args) => verify::run(&args, cli.json, &cli.db),
