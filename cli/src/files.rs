@@ -36,6 +36,66 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a file is a scenario file (`*.test.yaml`).
+pub fn is_scenario_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    name.ends_with(".test.yaml") || name.ends_with(".test.yml")
+}
+
+/// The scenario files named by `paths`: files as given, and the `*.test.yaml` directly in each
+/// folder.
+///
+/// # Errors
+/// A sentence naming the path that cannot be read.
+pub fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if !meta.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| format!("cannot list {}: {e}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && is_scenario_file(p))
+            .collect();
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// The workflow files directly in `folder` (not in its subfolders), except `skip`.
+///
+/// # Errors
+/// A sentence naming the path that cannot be read.
+pub fn folder_workflows(folder: &Path, skip: &Path) -> Result<Vec<SourceFile>, String> {
+    let listed = if folder.as_os_str().is_empty() { Path::new(".") } else { folder };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(listed)
+        .map_err(|e| format!("cannot list {}: {e}", listed.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && is_workflow_file(p))
+        .map(|p| if folder.as_os_str().is_empty() { p.strip_prefix("./").map(Path::to_owned).unwrap_or(p) } else { p })
+        .filter(|p| !same_file(p, skip))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let bytes = read_bounded(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Ok(SourceFile { path, bytes })
+        })
+        .collect()
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 /// Read every workflow file named by `paths` (files as given, folders searched recursively).
 ///
 /// # Errors

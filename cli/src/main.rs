@@ -19,6 +19,7 @@ macro_rules! outln {
 
 mod commands;
 mod files;
+mod junit;
 mod report;
 mod session;
 

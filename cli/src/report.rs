@@ -54,12 +54,50 @@ pub fn render_diagnostic(d: &Diagnostic, text: &str) -> String {
     renderer().render(&[group])
 }
 
+/// A problem that is not a validation diagnostic (a failed scenario) in the same rustc style:
+/// `code` and `message` as the title, `label` under the marked span, then notes and a help line.
+pub struct Annotated<'a> {
+    pub code: &'a str,
+    pub message: &'a str,
+    pub path: &'a str,
+    pub text: &'a str,
+    pub span: std::ops::Range<usize>,
+    pub label: &'a str,
+    pub notes: &'a [String],
+    pub help: Option<&'a str>,
+}
+
+/// Render an `Annotated` problem as an error.
+pub fn render_annotated(a: &Annotated<'_>) -> String {
+    let title = Level::ERROR.primary_title(a.message).id(a.code);
+    let Annotated { text, path, .. } = *a;
+    let span = a.span.clone();
+    let mut group: Group = if span.start < text.len() && span.end <= text.len() && text.is_char_boundary(span.start) {
+        let end = if span.end > span.start { span.end } else { next_char_end(text, span.start) };
+        title.element(
+            Snippet::source(text)
+                .path(path)
+                .fold(true)
+                .annotation(AnnotationKind::Primary.span(span.start..end).label(a.label)),
+        )
+    } else {
+        title.element(Level::NOTE.message(format!("in {path}")))
+    };
+    for note in a.notes {
+        group = group.element(Level::NOTE.message(note));
+    }
+    if let Some(help) = a.help {
+        group = group.element(Level::HELP.message(help));
+    }
+    renderer().render(&[group])
+}
+
 /// Point at one character when a problem has a position but no width (e.g. end of file).
 fn next_char_end(text: &str, start: usize) -> usize {
     text[start..].chars().next().map_or(start, |c| start + c.len_utf8())
 }
 
-fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
+pub fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
     json!({
         "code": d.problem.code(),
         "severity": d.severity,

@@ -134,6 +134,24 @@ pub enum Problem {
     TooLargeToVerify { explored: usize },
     #[error("dead step: {step} can never happen")]
     DeadStep { step: String },
+    #[error("{}", step_kind_message(.found))]
+    StepKind { found: Vec<String>, expected: &'static [&'static str] },
+    #[error("`{key}` does not go with `{kind}`")]
+    StepKeyNotAllowed { key: String, kind: &'static str, allowed: &'static [&'static str] },
+    #[error("`{kind}` needs `{key}`")]
+    StepKeyRequired { key: &'static str, kind: &'static str },
+    #[error("`{text}` is not a date and time")]
+    BadTime { text: String },
+    #[error("no workflow `{name}` in this folder")]
+    WorkflowNotHere { name: String, suggestion: Option<String> },
+}
+
+fn step_kind_message(found: &[String]) -> String {
+    if found.is_empty() {
+        "this step does not say what to do".into()
+    } else {
+        format!("this step says several things to do: {}", list(found))
+    }
 }
 
 impl Problem {
@@ -165,6 +183,9 @@ impl Problem {
                 "workflow" => "undeclared-workflow",
                 "action" => "undeclared-action",
                 "outcome" => "undeclared-outcome",
+                "person" => "undeclared-person",
+                "sign-off state" => "undeclared-state",
+                "end outcome" => "undeclared-outcome",
                 _ => "undeclared",
             },
             Problem::NoKind { .. } | Problem::TwoKinds { .. } => "state-kind",
@@ -199,6 +220,10 @@ impl Problem {
             Problem::Livelock { .. } => "livelock",
             Problem::TooLargeToVerify { .. } => "too-large-to-verify",
             Problem::DeadStep { .. } => "dead-step",
+            Problem::StepKind { .. } => "step-kind",
+            Problem::StepKeyNotAllowed { .. } | Problem::StepKeyRequired { .. } => "step-keys",
+            Problem::BadTime { .. } => "bad-time",
+            Problem::WorkflowNotHere { .. } => "undeclared-workflow",
         }
     }
 
@@ -241,6 +266,9 @@ impl Problem {
                     "workflow" => "validate the called workflow's file together with this one, e.g. `liucheng validate workflows/`".into(),
                     "action" => "name one of this state's actions (a sign-off or call has none: use `escalate`)".into(),
                     "outcome" => "name an outcome of the called workflow's end states".into(),
+                    "person" => "people come from the org file beside the scenarios (`org:`)".into(),
+                    "end outcome" => "name the outcome of one of the workflow's end states (`end: OUTCOME`)".into(),
+                    "sign-off state" => "name a state with `signoff:`; `act` takes the actions of other human steps".into(),
                     _ => format!("declare the {what} or correct the name"),
                 },
             },
@@ -301,6 +329,21 @@ impl Problem {
                 "see docs/language.md, or let an editor check the file against schemas/workflow.schema.json".into()
             }
             Problem::DeadStep { .. } => "remove it, or correct the branch that should lead to it".into(),
+            Problem::StepKind { found, expected } if found.is_empty() => {
+                format!("give it one of {}", expected.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))
+            }
+            Problem::StepKind { .. } => "split it into one step for each".into(),
+            Problem::StepKeyNotAllowed { allowed: [], .. } => "remove it".into(),
+            Problem::StepKeyNotAllowed { allowed, .. } => format!(
+                "remove it; this kind of step takes {}",
+                allowed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            ),
+            Problem::StepKeyRequired { key, .. } => format!("add `{key}:`"),
+            Problem::WorkflowNotHere { suggestion, .. } => match did_you_mean(suggestion) {
+                Some(s) => s,
+                None => "scenarios test the workflows defined in their own folder".into(),
+            },
+            Problem::BadTime { .. } => "write a date and time with its offset, e.g. `2026-03-02T09:00:00+08:00`".into(),
             _ => return None,
         })
     }

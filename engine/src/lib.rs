@@ -10,6 +10,7 @@ pub mod org;
 pub mod render;
 pub mod resolve;
 pub mod runtime;
+pub mod scenario;
 pub mod schema;
 pub mod service;
 pub mod store;

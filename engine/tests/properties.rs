@@ -73,6 +73,7 @@ fn service(at: DateTime<FixedOffset>) -> Service {
         .expect("examples")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "yaml") && !p.ends_with("org.yaml"))
+        .filter(|p| !p.to_string_lossy().ends_with(".test.yaml"))
         .map(|path| SourceFile { bytes: std::fs::read(&path).expect("readable"), path })
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));

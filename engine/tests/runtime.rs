@@ -34,6 +34,7 @@ impl World {
                 .expect("folder exists")
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "yaml") && !p.ends_with("org.yaml"))
+                .filter(|p| !p.to_string_lossy().ends_with(".test.yaml"))
                 .collect();
             paths.sort();
             for path in paths {

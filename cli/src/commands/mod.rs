@@ -12,6 +12,7 @@ mod replay;
 mod schema;
 mod show;
 mod start;
+pub mod test;
 mod tick;
 mod validate;
 mod verify;
@@ -32,7 +33,8 @@ pub const EXIT_STALE: u8 = 3;
 /// Process owners write a workflow file; `validate` checks it and `graph` draws it; `deploy`
 /// stores it in a database (`--db`, default ./liucheng.db or $LIUCHENG_DB); operators `start`
 /// instances and `act` on them, `list --mine` is their inbox, `show` tells where an instance is
-/// and who may act; `tick` fires deadlines and schedules.
+/// and who may act; `tick` fires deadlines and schedules. `test` runs scenario files
+/// (`*.test.yaml`) that play a workflow through on a fake clock and check every step.
 ///
 /// Exit codes: 0 success; 1 invalid input or a refused action (nothing was written); 2 usage,
 /// I/O or database error; 3 the instance changed since the version given with
@@ -64,6 +66,7 @@ pub enum Command {
     Act(act::Args),
     Cancel(cancel::Args),
     Tick(tick::Args),
+    Test(test::Args),
     History(history::Args),
     Replay(replay::Args),
     Verify(verify::Args),
@@ -84,6 +87,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Act(args) => act::run(&args, cli.json, &cli.db),
         Command::Cancel(args) => cancel::run(&args, cli.json, &cli.db),
         Command::Tick(args) => tick::run(&args, cli.json, &cli.db),
+        Command::Test(args) => test::run(&args, cli.json),
         Command::History(args) => history::run(&args, cli.json, &cli.db),
         Command::Replay(args) => replay::run(&args, cli.json, &cli.db),
         Command::Verify(args) => verify::run(&args, cli.json, &cli.db),

@@ -1,8 +1,9 @@
-//! `liucheng schema`: print the JSON Schema of workflow or organisation files.
+//! `liucheng schema`: print the JSON Schema of workflow, organisation or scenario files.
 
-/// Print the JSON Schema of workflow files (or, with `org`, of organisation files).
+/// Print the JSON Schema of workflow files (or of organisation or scenario files).
 ///
-/// They are the checked-in `schemas/workflow.schema.json` and `schemas/org.schema.json`.
+/// They are the checked-in `schemas/workflow.schema.json`, `schemas/org.schema.json` and
+/// `schemas/scenario.schema.json`.
 /// Editors with a YAML language server complete keys and flag mistakes as you type when a
 /// workflow file starts with `# yaml-language-server: $schema=../schemas/workflow.schema.json`.
 #[derive(Debug, clap::Args)]
@@ -18,12 +19,15 @@ enum Kind {
     Workflow,
     /// Organisation files (people, roles, duty rosters).
     Org,
+    /// Scenario files (`*.test.yaml`) run by `liucheng test`.
+    Scenario,
 }
 
 pub fn run(args: &Args) -> u8 {
     match args.kind {
         Kind::Workflow => out!("{}", liucheng_engine::schema::workflow_schema()),
         Kind::Org => out!("{}", liucheng_engine::schema::org_schema()),
+        Kind::Scenario => out!("{}", liucheng_engine::schema::scenario_schema()),
     }
     super::EXIT_OK
 }

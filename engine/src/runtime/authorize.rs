@@ -318,12 +318,14 @@ pub fn available_actions(
                     offers.push(Offer { state: token.state, action: a.name().to_owned(), role });
                 }
             }
-            StateKind::Signoff(_) => {
+            StateKind::Signoff(signoff) => {
                 let all_true = Map::new();
                 let can = check_sign(workflow, org, instance, person, token.state, &all_true, true);
                 if let Ok(role) = can {
                     offers.push(Offer { state: token.state, action: "sign".into(), role: role.clone() });
-                    offers.push(Offer { state: token.state, action: "reject".into(), role });
+                    if signoff.reject().is_some() {
+                        offers.push(Offer { state: token.state, action: "reject".into(), role });
+                    }
                 }
             }
             _ => {}

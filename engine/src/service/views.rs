@@ -414,6 +414,50 @@ impl Service {
         })
     }
 
+    /// The states instance `id` has entered, in order, by name (repeats included).
+    ///
+    /// # Errors
+    /// When there is no such instance.
+    pub fn visited(&mut self, id: i64) -> Result<Vec<String>, ServiceError> {
+        let now = chrono::Utc::now().fixed_offset();
+        let cache = &mut self.cache;
+        self.store.read(|tx| {
+            let mut ctx = Context::new(tx, now, cache);
+            let row = tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+            let (workflow, _) = ctx.definition(row.definition_id)?;
+            Ok(snapshot(&row)?.visited.iter().map(|s| workflow.state(*s).name().to_owned()).collect())
+        })
+    }
+
+    /// What `person` may do in instance `id` at `now`, as (state, action) pairs: the same offers
+    /// `show --as` lists.
+    ///
+    /// # Errors
+    /// When there is no such instance, no organisation, or the person is unknown.
+    pub fn offers(
+        &mut self,
+        id: i64,
+        person: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Vec<(String, String)>, ServiceError> {
+        let cache = &mut self.cache;
+        self.store.read(|tx| {
+            let mut ctx = Context::new(tx, now, cache);
+            let row = tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+            let (workflow, _) = ctx.definition(row.definition_id)?;
+            let org = ctx.org()?;
+            let p = org.person(person).ok_or_else(|| crate::runtime::RuntimeError::UnknownActor {
+                person: person.to_owned(),
+                suggestion: crate::diagnostic::suggest(person, org.people.keys().map(String::as_str)),
+            })?;
+            let instance = snapshot(&row)?;
+            Ok(available_actions(&workflow, &org, now, &instance, p)
+                .into_iter()
+                .map(|o| (workflow.state(o.state).name().to_owned(), o.action))
+                .collect())
+        })
+    }
+
     /// Check that instance `id`'s stored snapshot equals the replay of its events.
     ///
     /// # Errors
