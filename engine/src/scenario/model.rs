@@ -80,11 +80,49 @@ pub(crate) enum Target {
 /// Something a person does to an instance.
 #[derive(Debug, Clone)]
 pub(crate) enum Operation {
-    Act { action: String, state: Option<String>, actor: String, data: Map<String, Value>, comment: Option<String> },
-    Sign { state: String, actor: String, checklist: Map<String, Value>, comment: Option<String> },
-    Reject { state: String, actor: String, comment: Option<String> },
-    Cancel { actor: String, reason: String },
+    Act {
+        action: String,
+        state: Option<String>,
+        actor: String,
+        data: Map<String, Value>,
+        comment: Option<String>,
+    },
+    Sign {
+        state: String,
+        actor: String,
+        checklist: Map<String, Value>,
+        comment: Option<String>,
+    },
+    Reject {
+        state: String,
+        actor: String,
+        comment: Option<String>,
+    },
+    Cancel {
+        actor: String,
+        reason: String,
+    },
     Start(Start),
+    /// One of the everyday approval operations (transfer, delegate, hand back, return,
+    /// withdraw, remind), as `liucheng` runs it.
+    Approval {
+        op: crate::service::Op,
+        state: Option<String>,
+        actor: String,
+        comment: Option<String>,
+    },
+    /// Name a stand-in from now for `period`.
+    StandIn {
+        person: String,
+        by: String,
+        period: Duration,
+        reason: String,
+    },
+    /// Act, sign or reject as someone's stand-in.
+    For {
+        principal: String,
+        op: Box<Operation>,
+    },
 }
 
 /// What a step does.

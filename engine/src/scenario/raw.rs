@@ -78,6 +78,33 @@ pub struct RawStep {
     /// This step must be refused, and nothing may change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused: Option<RawRefused>,
+    /// Start another instance of the workflow under test (or of `in`); later steps address it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<RawStart>,
+    /// 转办: hand the step (`state`, or the actor's only one) to this person for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<String>,
+    /// 委派: hand the step to this person to work on; it comes back with `hand_back`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegate: Option<String>,
+    /// Hand this delegated step back to the person who delegated it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand_back: Option<String>,
+    /// 退回: send the instance back to this earlier step (from `state`, or the actor's only one).
+    #[serde(rename = "return", default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
+    /// 撤回: take back the actor's last action; the value is the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdraw: Option<String>,
+    /// 催办: remind whoever must act on this step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remind: Option<String>,
+    /// 代理: name a stand-in for a while, from the fake clock's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stand_in: Option<RawStandIn>,
+    /// Act as the stand-in of this person (`act`, `sign`, `reject`).
+    #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
     /// Who takes the step (`act`, `sign`, `reject`): a person id from the org file.
     #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
@@ -97,6 +124,22 @@ pub struct RawStep {
     /// `call`) instead of the instance under test.
     #[serde(rename = "in", default, skip_serializing_if = "Option::is_none")]
     pub within: Option<String>,
+}
+
+/// Naming a stand-in (代理).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStandIn {
+    /// The person who will be away.
+    #[serde(rename = "for")]
+    pub person: String,
+    /// Who acts for them.
+    pub by: String,
+    /// For how long from the fake clock's time, e.g. `7d`.
+    #[serde(rename = "for_the_next")]
+    pub period: String,
+    /// Why; recorded.
+    pub reason: String,
 }
 
 /// Withdrawing or cancelling.
@@ -183,6 +226,27 @@ pub struct RawRefused {
     /// Try to start another instance (of the workflow under test, or of `in`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<RawStart>,
+    /// 转办: hand the step (`state`, or the actor's only one) to this person for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<String>,
+    /// 委派: hand the step to this person to work on; it comes back with `hand_back`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegate: Option<String>,
+    /// Hand this delegated step back to the person who delegated it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand_back: Option<String>,
+    /// 退回: send the instance back to this earlier step (from `state`, or the actor's only one).
+    #[serde(rename = "return", default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
+    /// 撤回: take back the actor's last action; the value is the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdraw: Option<String>,
+    /// 催办: remind whoever must act on this step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remind: Option<String>,
+    /// Try as the stand-in of this person (`act`, `sign`, `reject`).
+    #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
     /// Who tries (`act`, `sign`, `reject`).
     #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,

@@ -21,19 +21,104 @@ use crate::syntax::source_map::YamlPath;
 /// Where the fake clock starts when a file does not say.
 pub const DEFAULT_CLOCK: &str = "2026-01-05T09:00:00+08:00";
 
-const STEP_KINDS: &[&str] = &["act", "sign", "reject", "cancel", "advance", "tick", "expect", "refused"];
-const REFUSED_KINDS: &[&str] = &["act", "sign", "reject", "cancel", "start"];
-const COMPANIONS: &[&str] = &["as", "state", "data", "comment", "checklist", "in", "reason"];
+const STEP_KINDS: &[&str] = &[
+    "act",
+    "sign",
+    "reject",
+    "cancel",
+    "advance",
+    "tick",
+    "expect",
+    "refused",
+    "start",
+    "transfer",
+    "delegate",
+    "hand_back",
+    "return",
+    "withdraw",
+    "remind",
+    "stand_in",
+];
+const REFUSED_KINDS: &[&str] =
+    &["act", "sign", "reject", "cancel", "start", "transfer", "delegate", "hand_back", "return", "withdraw", "remind"];
+const COMPANIONS: &[&str] = &["as", "state", "data", "comment", "checklist", "in", "for", "reason"];
 
 /// The keys that may go with each kind of step (`refused` adds `reason` to its own).
 fn companions(kind: &str) -> &'static [&'static str] {
     match kind {
-        "act" => &["as", "state", "data", "comment", "in"],
-        "sign" => &["as", "checklist", "comment", "in"],
-        "reject" => &["as", "comment", "in"],
+        "act" => &["as", "state", "data", "comment", "in", "for"],
+        "sign" => &["as", "checklist", "comment", "in", "for"],
+        "reject" => &["as", "comment", "in", "for"],
+        "transfer" | "delegate" | "return" => &["as", "state", "comment", "in"],
+        "hand_back" | "remind" => &["as", "comment", "in"],
+        "withdraw" => &["as", "in"],
         "cancel" | "expect" | "refused" | "start" => &["in"],
         _ => &[],
     }
+}
+
+/// The keys a person's step was written with, whether it stands alone or under `refused`.
+struct OneOp<'r> {
+    kind: &'static str,
+    name: String,
+    actor: Option<&'r String>,
+    state: Option<&'r String>,
+    data: Option<&'r IndexMap<String, Value>>,
+    comment: Option<String>,
+    checklist: Option<&'r IndexMap<String, Value>>,
+    on_behalf_of: Option<&'r String>,
+}
+
+/// The value of the approval-operation key `kind` in a step or `refused`.
+fn approval_value(
+    kind: &str,
+    transfer: Option<&String>,
+    delegate: Option<&String>,
+    hand_back: Option<&String>,
+    return_to: Option<&String>,
+    withdraw: Option<&String>,
+    remind: Option<&String>,
+) -> String {
+    match kind {
+        "transfer" => transfer,
+        "delegate" => delegate,
+        "hand_back" => hand_back,
+        "return" => return_to,
+        "withdraw" => withdraw,
+        "remind" => remind,
+        _ => None,
+    }
+    .cloned()
+    .unwrap_or_default()
+}
+
+macro_rules! one_op {
+    ($kind:expr, $raw:expr) => {
+        OneOp {
+            kind: $kind,
+            name: match $kind {
+                "act" => $raw.act.clone(),
+                "sign" => $raw.sign.clone(),
+                "reject" => $raw.reject.clone(),
+                k => Some(approval_value(
+                    k,
+                    $raw.transfer.as_ref(),
+                    $raw.delegate.as_ref(),
+                    $raw.hand_back.as_ref(),
+                    $raw.return_to.as_ref(),
+                    $raw.withdraw.as_ref(),
+                    $raw.remind.as_ref(),
+                )),
+            }
+            .unwrap_or_default(),
+            actor: $raw.actor.as_ref(),
+            state: $raw.state.as_ref(),
+            data: $raw.data.as_ref(),
+            comment: $raw.comment.clone(),
+            checklist: $raw.checklist.as_ref(),
+            on_behalf_of: $raw.on_behalf_of.as_ref(),
+        }
+    };
 }
 
 /// The workflows a scenario file may name, by id, and the people it may name.
@@ -297,21 +382,32 @@ impl<'a> Resolver<'a> {
                         let c = raw.cancel.as_ref()?;
                         (self.cancel(c, &path.key("cancel")), format!("cancel as {}", c.actor))
                     }
-                    _ => {
-                        let one = OneOp {
-                            kind,
-                            name: match kind {
-                                "act" => raw.act.clone(),
-                                "sign" => raw.sign.clone(),
-                                _ => raw.reject.clone(),
-                            }
-                            .unwrap_or_default(),
-                            actor: raw.actor.as_ref(),
-                            state: raw.state.as_ref(),
-                            data: raw.data.as_ref(),
-                            comment: raw.comment.clone(),
-                            checklist: raw.checklist.as_ref(),
+                    "start" => {
+                        let s = raw.start.as_ref()?;
+                        let start = self.start(s, w, &path.key("start"));
+                        let label = format!("start as {}", start.actor);
+                        (Operation::Start(start), label)
+                    }
+                    "stand_in" => {
+                        let s = raw.stand_in.as_ref()?;
+                        let at = path.key("stand_in");
+                        self.person(&s.person, &at.key("for"));
+                        self.person(&s.by, &at.key("by"));
+                        let Some(period) = parse_duration(&s.period) else {
+                            self.report.error(Problem::BadDuration { text: s.period.clone() }, &at.key("for_the_next"));
+                            return None;
                         };
+                        let label = format!("stand-in {} for {}", s.by, s.person);
+                        let op = Operation::StandIn {
+                            person: s.person.clone(),
+                            by: s.by.clone(),
+                            period,
+                            reason: s.reason.clone(),
+                        };
+                        (op, label)
+                    }
+                    _ => {
+                        let one = one_op!(kind, raw);
                         self.operation(&one, w, path)
                     }
                 };
@@ -335,29 +431,60 @@ impl<'a> Resolver<'a> {
                 Some((Operation::Start(start), label))
             }
             _ => {
-                let one = OneOp {
-                    kind,
-                    name: match kind {
-                        "act" => raw.act.clone(),
-                        "sign" => raw.sign.clone(),
-                        _ => raw.reject.clone(),
-                    }
-                    .unwrap_or_default(),
-                    actor: raw.actor.as_ref(),
-                    state: raw.state.as_ref(),
-                    data: raw.data.as_ref(),
-                    comment: raw.comment.clone(),
-                    checklist: raw.checklist.as_ref(),
-                };
+                let one = one_op!(kind, raw);
                 Some(self.operation(&one, w, path))
             }
         }
     }
 
     fn operation(&mut self, one: &OneOp<'_>, w: Option<&Workflow>, path: &YamlPath) -> (Operation, String) {
+        let (op, label) = self.operation_itself(one, w, path);
+        match one.on_behalf_of {
+            Some(principal) => {
+                self.person(principal, &path.key("for"));
+                let label = format!("{label} for {principal}");
+                (Operation::For { principal: principal.clone(), op: Box::new(op) }, label)
+            }
+            None => (op, label),
+        }
+    }
+
+    fn operation_itself(&mut self, one: &OneOp<'_>, w: Option<&Workflow>, path: &YamlPath) -> (Operation, String) {
+        use crate::service::Op;
         let kind: &'static str = one.kind;
         let actor = self.actor(one.actor, kind, path);
         let name = one.name.clone();
+        if let Some(state) = one.state.filter(|_| kind != "act") {
+            self.state(w, state, &path.key("state"));
+        }
+        let approval = |op: Op, label: String| {
+            let state = one.state.cloned();
+            (Operation::Approval { op, state, actor: actor.clone(), comment: one.comment.clone() }, label)
+        };
+        match kind {
+            "transfer" | "delegate" => {
+                self.person(&name, &path.key(kind));
+                let label = format!("{kind} to {name} as {actor}");
+                let op = if kind == "transfer" { Op::Transfer { to: name } } else { Op::Delegate { to: name } };
+                return approval(op, label);
+            }
+            "return" => {
+                self.state(w, &name, &path.key("return"));
+                return approval(Op::Return { to: name.clone() }, format!("return to `{name}` as {actor}"));
+            }
+            "hand_back" | "remind" => {
+                self.state(w, &name, &path.key(kind));
+                let op = if kind == "remind" { Op::Remind } else { Op::HandBack };
+                let label = format!("{kind} `{name}` as {actor}");
+                return (Operation::Approval { op, state: Some(name), actor, comment: one.comment.clone() }, label);
+            }
+            "withdraw" => {
+                let label = format!("withdraw as {actor}");
+                let comment = Some(name).filter(|n| !n.is_empty());
+                return (Operation::Approval { op: Op::Withdraw, state: None, actor, comment }, label);
+            }
+            _ => {}
+        }
         match kind {
             "act" => {
                 if let Some(state) = one.state {
@@ -445,22 +572,14 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// The keys a person's step was written with, whether it stands alone or under `refused`.
-struct OneOp<'r> {
-    kind: &'static str,
-    name: String,
-    actor: Option<&'r String>,
-    state: Option<&'r String>,
-    data: Option<&'r IndexMap<String, Value>>,
-    comment: Option<String>,
-    checklist: Option<&'r IndexMap<String, Value>>,
-}
-
 fn companions_with_reason(kind: &str) -> &'static [&'static str] {
     match kind {
-        "act" => &["as", "state", "data", "comment", "in", "reason"],
-        "sign" => &["as", "checklist", "comment", "in", "reason"],
-        "reject" => &["as", "comment", "in", "reason"],
+        "act" => &["as", "state", "data", "comment", "in", "for", "reason"],
+        "sign" => &["as", "checklist", "comment", "in", "for", "reason"],
+        "reject" => &["as", "comment", "in", "for", "reason"],
+        "transfer" | "delegate" | "return" => &["as", "state", "comment", "in", "reason"],
+        "hand_back" | "remind" => &["as", "comment", "in", "reason"],
+        "withdraw" => &["as", "in", "reason"],
         _ => &["in", "reason"],
     }
 }

@@ -149,6 +149,8 @@ struct World<'s> {
     /// Every instance, in the order started, with its workflow.
     instances: Vec<(i64, String)>,
     main: i64,
+    /// Instances the scenario's own steps started besides `main`.
+    started: Vec<i64>,
 }
 
 fn run_one(suite: &Suite, scenario: &Scenario) -> ScenarioReport {
@@ -213,7 +215,8 @@ impl<'s> World<'s> {
             differences: Vec::new(),
             refusal: Some(Refusal::from(&e)),
         })?;
-        let mut world = World { suite, service, now, instances: Vec::new(), main: outcome.instance };
+        let mut world =
+            World { suite, service, now, instances: Vec::new(), main: outcome.instance, started: Vec::new() };
         world.note_instances()?;
         Ok(world)
     }
@@ -228,6 +231,25 @@ impl<'s> World<'s> {
             }
         }
         Ok(())
+    }
+
+    /// Whether `id` is an instance of the workflow under test (started by the scenario or by
+    /// its schedules), another one the scenario started, or a sub-workflow instance of those.
+    fn in_scenario(&mut self, id: i64) -> Result<bool, ServiceError> {
+        let under_test = &self.suite.file.workflow;
+        if self.instances.iter().any(|(i, w)| *i == id && w == under_test) {
+            return Ok(true);
+        }
+        let mut at = id;
+        loop {
+            if at == self.main || self.started.contains(&at) {
+                return Ok(true);
+            }
+            match self.service.show(at, None, self.now)?.parent {
+                Some((parent, _)) => at = parent,
+                None => return Ok(false),
+            }
+        }
     }
 
     fn instance(&self, target: &Target) -> Result<i64, Miss> {
@@ -251,7 +273,14 @@ impl<'s> World<'s> {
                 let report = self.service.tick(self.now)?;
                 self.note_instances()?;
                 if let Some(expected) = fired {
-                    let found: Vec<String> = report.deadlines.iter().map(|d| d.state.clone()).collect();
+                    // Only this scenario's instances: schedules of other workflows in the folder
+                    // start instances of their own, whose deadlines are not what it tests.
+                    let mut found: Vec<String> = Vec::new();
+                    for d in &report.deadlines {
+                        if self.in_scenario(d.instance)? {
+                            found.push(d.state.clone());
+                        }
+                    }
                     if sorted(expected) != sorted(&found) {
                         return Err(Miss {
                             message: "other deadlines fired than expected".into(),
@@ -296,7 +325,20 @@ impl<'s> World<'s> {
                 Target::Main => self.suite.file.workflow.clone(),
                 Target::Latest(w) => w.clone(),
             };
-            return Ok(self.service.start(&workflow, &start.actor, start.data.clone(), now).map(|_| ()));
+            let started = self.service.start(&workflow, &start.actor, start.data.clone(), now);
+            return Ok(started.map(|o| {
+                // A new instance of the workflow under test becomes the one later steps address.
+                if *target == Target::Main {
+                    self.started.push(self.main);
+                    self.main = o.instance;
+                } else {
+                    self.started.push(o.instance);
+                }
+            }));
+        }
+        if let Operation::StandIn { person, by, period, reason } = op {
+            let until = now + chrono::Duration::from_std(*period).map_err(|_| Miss::says("the period is too long"))?;
+            return Ok(self.service.name_stand_in(person, by, (now, until), reason, now).map(|_| ()));
         }
         let instance = self.instance(target)?;
         let request =
@@ -312,19 +354,36 @@ impl<'s> World<'s> {
                     now,
                 }
             };
+        let (op, principal) = match op {
+            Operation::For { principal, op } => (op.as_ref(), Some(principal.as_str())),
+            other => (other, None),
+        };
         let result = match op {
+            Operation::Approval { op, state, actor, comment } => {
+                let request = crate::service::OperationRequest {
+                    instance,
+                    state: state.clone(),
+                    actor: actor.clone(),
+                    comment: comment.clone(),
+                    expect_version: None,
+                    now,
+                };
+                self.service.operate(&request, op)
+            }
             Operation::Act { action, state, actor, data, comment } => {
-                self.service.act(&request(action, state.as_ref(), actor, data, comment.clone()))
+                self.service.act_for(&request(action, state.as_ref(), actor, data, comment.clone()), principal)
             }
             Operation::Sign { state, actor, checklist, comment } => {
-                self.service.act(&request("sign", Some(state), actor, checklist, comment.clone()))
+                self.service.act_for(&request("sign", Some(state), actor, checklist, comment.clone()), principal)
             }
             Operation::Reject { state, actor, comment } => {
                 let comment = Some(comment.clone().unwrap_or_else(|| "rejected".into()));
-                self.service.act(&request("reject", Some(state), actor, &Map::new(), comment))
+                self.service.act_for(&request("reject", Some(state), actor, &Map::new(), comment), principal)
             }
             Operation::Cancel { actor, reason } => self.service.cancel(instance, actor, reason, now),
-            Operation::Start(_) => unreachable!("handled above"),
+            Operation::Start(_) | Operation::StandIn { .. } | Operation::For { .. } => {
+                unreachable!("handled above; `for` never wraps itself")
+            }
         };
         Ok(result.map(|_| ()))
     }
