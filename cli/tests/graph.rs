@@ -45,3 +45,18 @@ fn dot_of_the_parallel_example() {
     assert!(run.stdout.starts_with("digraph workflow {"));
     insta::assert_snapshot!(run.stdout);
 }
+
+#[test]
+fn the_library_diagrams_in_the_docs_are_the_files_as_they_are() {
+    let doc = std::fs::read_to_string(common::root().join("docs/process-library.md")).unwrap();
+    let blocks: Vec<&str> = doc.split("```mermaid\n").skip(1).map(|b| b.split("```").next().unwrap()).collect();
+    let drawn: Vec<String> = ["emergency-surgery", "surgical-safety-check"]
+        .iter()
+        .map(|id| {
+            let run = liucheng(&["graph", &format!("workflows/{id}.yaml")]);
+            assert_eq!(run.code, 0, "{}", run.transcript());
+            run.stdout
+        })
+        .collect();
+    assert_eq!(blocks, drawn, "redraw them: liucheng graph workflows/<id>.yaml");
+}
