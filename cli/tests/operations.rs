@@ -1,6 +1,6 @@
 //! The everyday approval operations through the CLI: a contract approval that is transferred,
-//! delegated, reminded, returned once, taken back, signed by a stand-in and completed, with the
-//! history an auditor reads. The transcript is the README's operator section.
+//! delegated, reminded, returned once, taken back, signed by a stand-in and completed with an
+//! added signer, with the history an auditor reads. The transcript is the README's operator section.
 
 mod common;
 
@@ -106,8 +106,13 @@ fn a_contract_approval_transferred_returned_and_completed() {
         ),
         ("2026-11-30T17:00:00+08:00", &["act", "2", "sign", "--as", "li_si", "--for", "zhou_jiu"]),
         ("2026-11-30T17:05:00+08:00", &["act", "1", "sign", "--as", "li_si", "--for", "zhou_jiu"]),
+        (
+            "2026-11-30T17:08:00+08:00",
+            &["add-signer", "1", "--as", "sun_ba", "--person", "zhao_liu", "-m", "违约条款改过,法务会签"],
+        ),
         ("2026-11-30T17:10:00+08:00", &["act", "1", "sign", "--as", "zhou_jiu"]),
         ("2026-11-30T17:20:00+08:00", &["act", "1", "sign", "--as", "sun_ba"]),
+        ("2026-11-30T17:25:00+08:00", &["act", "1", "sign", "--as", "zhao_liu"]),
         ("2026-11-30T17:30:00+08:00", &["history", "1"]),
         ("2026-11-30T17:30:00+08:00", &["history", "2"]),
     ];

@@ -28,7 +28,7 @@ macro_rules! assert_snapshot_timeless {
 fn the_examples_scenarios_pass() {
     let run = liucheng(&["test", "examples/"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    assert!(run.stdout.ends_with("scenarios: 20 passed, 0 failed\n"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("scenarios: 21 passed, 0 failed\n"), "{}", run.stdout);
 }
 
 /// Runs the scenarios of the process library; each workflow's file joins as it is written.

@@ -286,3 +286,68 @@ fn a_stand_in_acts_with_the_principals_roles_and_both_names_are_recorded() {
     assert_eq!(payload["role"], "manager");
     assert_eq!(w.service.stand_ins().unwrap().len(), 2);
 }
+
+fn add_signer(person: &str, before: bool) -> Op {
+    Op::AddSigner { person: person.into(), before }
+}
+
+#[test]
+fn an_added_signer_must_sign_before_the_sign_off_completes() {
+    let mut w = world();
+    let id = at_final_signoff(&mut w);
+    let e = refused(op(&mut w, id, "zhou_jiu", add_signer("zhao_liu", false), None));
+    assert!(matches!(e, RuntimeError::MissingRole { .. }), "only add_signer_by may: {e}");
+    let e = refused(op(&mut w, id, "sun_ba", add_signer("zhang_san", false), None));
+    assert!(matches!(e, RuntimeError::BadTarget { .. }), "never the requester: {e}");
+    let e = refused(op(&mut w, id, "sun_ba", add_signer("zhou_jiu", false), None));
+    assert!(matches!(e, RuntimeError::BadTarget { ref reason, .. } if reason.contains("cfo")), "{e}");
+    op(&mut w, id, "sun_ba", add_signer("zhao_liu", false), Some("涉及法律条款")).unwrap();
+    w.act(id, "sign", "zhou_jiu").unwrap();
+    w.act(id, "sign", "sun_ba").unwrap();
+    assert_eq!(w.states(id), ["final_signoff"], "waits for the added signer");
+    let e = refused(w.act(id, "sign", "qian_qi"));
+    assert!(matches!(e, RuntimeError::MissingRole { .. }), "{e}");
+    w.act(id, "sign", "zhao_liu").unwrap();
+    assert_eq!(w.status(id).1.as_deref(), Some("approved"));
+}
+
+#[test]
+fn removing_the_last_awaited_signer_completes_the_sign_off() {
+    let mut w = world();
+    let id = at_final_signoff(&mut w);
+    let remove = |signer: &str| Op::RemoveSigner { signer: signer.into() };
+    let e = refused(op(&mut w, id, "sun_ba", remove("legal"), None));
+    assert!(matches!(e, RuntimeError::BadTarget { .. }), "not a signer: {e}");
+    w.act(id, "sign", "zhou_jiu").unwrap();
+    let e = refused(op(&mut w, id, "sun_ba", remove("cfo"), None));
+    assert!(matches!(e, RuntimeError::BadTarget { .. }), "already signed: {e}");
+    op(&mut w, id, "sun_ba", remove("general_manager"), Some("总经理授权财务总监")).unwrap();
+    assert_eq!(w.status(id).1.as_deref(), Some("approved"), "everyone left has signed");
+}
+
+#[test]
+fn a_signer_added_before_the_next_one_signs_first_in_an_ordered_sign_off() {
+    let mut w = world();
+    let id = submitted(&mut w);
+    w.act(id, "approve", "wang_wu").unwrap();
+    w.act(id, "checked", "qian_qi").unwrap();
+    let child = id + 1;
+    op(&mut w, child, "zhou_jiu", add_signer("wang_wu", true), Some("金额较大")).unwrap();
+    let e = refused(w.act(child, "sign", "qian_qi"));
+    assert!(matches!(e, RuntimeError::NotYourTurn { .. }), "{e}");
+    w.act(child, "sign", "wang_wu").unwrap();
+    w.act(child, "sign", "qian_qi").unwrap();
+    assert_eq!(w.states(child), ["signing"]);
+    w.act(child, "sign", "zhou_jiu").unwrap();
+    assert_eq!(w.status(child).1.as_deref(), Some("signed"));
+    let e = refused(op(&mut w, id, "zhou_jiu", Op::RemoveSigner { signer: "cfo".into() }, None));
+    assert!(
+        matches!(
+            e,
+            RuntimeError::ForbiddenOperation { .. }
+                | RuntimeError::StateNotActive { .. }
+                | RuntimeError::BadTarget { .. }
+        ),
+        "{e}"
+    );
+}

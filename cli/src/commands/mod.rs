@@ -35,8 +35,8 @@ pub const EXIT_STALE: u8 = 3;
 /// Process owners write a workflow file; `validate` checks it and `graph` draws it; `deploy`
 /// stores it in a database (`--db`, default ./liucheng.db or $LIUCHENG_DB); operators `start`
 /// instances and `act` on them, `list --mine` is their inbox, `show` tells where an instance is
-/// and who may act; `transfer`, `delegate`, `return`, `withdraw` and `remind` are the everyday
-/// approval operations; `tick` fires deadlines, reminders and schedules. `test` runs scenario
+/// and who may act; `transfer`, `delegate`, `return`, `withdraw`, `remind`, `add-signer` and
+/// `remove-signer` are the everyday approval operations; `tick` fires deadlines, reminders and schedules. `test` runs scenario
 /// files (`*.test.yaml`) that play a workflow through on a fake clock and check every step.
 ///
 /// Exit codes: 0 success; 1 invalid input or a refused action (nothing was written); 2 usage,
@@ -74,6 +74,8 @@ pub enum Command {
     Return(operate::ReturnArgs),
     Withdraw(operate::WithdrawArgs),
     Remind(operate::RemindArgs),
+    AddSigner(operate::AddSignerArgs),
+    RemoveSigner(operate::RemoveSignerArgs),
     StandIn(stand_in::Args),
     Tick(tick::Args),
     Test(test::Args),
@@ -102,6 +104,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Return(args) => operate::return_to(&args, cli.json, &cli.db),
         Command::Withdraw(args) => operate::withdraw(&args, cli.json, &cli.db),
         Command::Remind(args) => operate::remind(&args, cli.json, &cli.db),
+        Command::AddSigner(args) => operate::add_signer(&args, cli.json, &cli.db),
+        Command::RemoveSigner(args) => operate::remove_signer(&args, cli.json, &cli.db),
         Command::StandIn(args) => stand_in::run(&args, cli.json, &cli.db),
         Command::Tick(args) => tick::run(&args, cli.json, &cli.db),
         Command::Test(args) => test::run(&args, cli.json),

@@ -126,6 +126,49 @@ pub struct RemindArgs {
     comment: Option<String>,
 }
 
+/// Add a signer (加签) to a sign-off in progress.
+///
+/// Allowed to the roles the sign-off's `add_signer_by` names. The person added signs in their own
+/// name; for a sign-off signed in order they sign just after the next signer, or just before them
+/// with `--before`. The sign-off's rule (all, any, k of n, in order) then counts them too.
+///
+/// Example:
+///   liucheng add-signer 12 --as sun_ba --person zhao_liu --before
+#[derive(Debug, clap::Args)]
+pub struct AddSignerArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The person who must sign too.
+    #[arg(long, value_name = "PERSON")]
+    person: String,
+    /// Sign before the next signer rather than after them (for a sign-off signed in order).
+    #[arg(long)]
+    before: bool,
+    /// Why; recorded in the history.
+    #[arg(long, short = 'm')]
+    comment: Option<String>,
+}
+
+/// Remove a signer (减签) who has not yet signed from a sign-off in progress.
+///
+/// Allowed to the roles the sign-off's `add_signer_by` names. Name the signer by role, or by
+/// person for one added by name. The signers left must still be able to meet the rule (a
+/// two-of-three sign-off keeps at least two); if they have all signed, it completes.
+///
+/// Example:
+///   liucheng remove-signer 12 --as sun_ba --signer cto --comment 技术部门不涉及
+#[derive(Debug, clap::Args)]
+pub struct RemoveSignerArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The signer to take off: a role, or a person added by name.
+    #[arg(long, value_name = "ROLE_OR_PERSON")]
+    signer: String,
+    /// Why; recorded in the history.
+    #[arg(long, short = 'm')]
+    comment: Option<String>,
+}
+
 /// Run `op` and report it in one line.
 fn operate(common: &Common, op: &Op, comment: Option<String>, json: bool, db: &DbArgs) -> u8 {
     let mut service = match db.open() {
@@ -154,6 +197,8 @@ fn operate(common: &Common, op: &Op, comment: Option<String>, json: bool, db: &D
                 Op::Return { to } => format!("{who} returned it to `{to}`"),
                 Op::Withdraw => format!("{who} withdrew their last action"),
                 Op::Remind => format!("{who} sent a reminder"),
+                Op::AddSigner { person, .. } => format!("{who} added {person} as a signer"),
+                Op::RemoveSigner { signer } => format!("{who} removed the signer {signer}"),
             };
             outln!("{}: {what}", common.instance);
             super::EXIT_OK
@@ -184,4 +229,13 @@ pub fn withdraw(args: &WithdrawArgs, json: bool, db: &DbArgs) -> u8 {
 
 pub fn remind(args: &RemindArgs, json: bool, db: &DbArgs) -> u8 {
     operate(&args.common, &Op::Remind, args.comment.clone(), json, db)
+}
+
+pub fn add_signer(args: &AddSignerArgs, json: bool, db: &DbArgs) -> u8 {
+    let op = Op::AddSigner { person: args.person.clone(), before: args.before };
+    operate(&args.common, &op, args.comment.clone(), json, db)
+}
+
+pub fn remove_signer(args: &RemoveSignerArgs, json: bool, db: &DbArgs) -> u8 {
+    operate(&args.common, &Op::RemoveSigner { signer: args.signer.clone() }, args.comment.clone(), json, db)
 }

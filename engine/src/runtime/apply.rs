@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 
 use crate::model::workflow::{Due, Escalation, JoinRule, Signers, SignoffRule, StateId, StateKind, Workflow};
 use crate::runtime::eval::{cel_to_json, Scope};
-use crate::runtime::{Delegation, Event, EventKind, Instance, ParentLink, RuntimeError, Signature, Status, Token};
+use crate::runtime::{
+    Delegation, Event, EventKind, Instance, ParentLink, RuntimeError, Signature, Slot, Status, Token,
+};
 
 /// Automatic steps (choices, forks, joins) one event may trigger before the engine suspects a loop.
 const MAX_AUTOMATIC_STEPS: usize = 10_000;
@@ -111,10 +113,12 @@ pub fn apply(workflow: &Workflow, before: Option<&Instance>, event: &Event) -> R
                 checklist: checklist.clone(),
             });
             let signed = token.signatures.len();
+            let by_slots = token.slots.is_some().then(|| slots_complete(signoff.rule(), token));
             if let Some(principal) = &event.on_behalf_of {
                 run.instance.actors.push((*state, principal.clone()));
             }
             let complete = match (signoff.signers(), signoff.rule()) {
+                _ if by_slots.is_some() => by_slots.unwrap_or_default(),
                 (_, SignoffRule::Any) => true,
                 (_, SignoffRule::AtLeast(k)) => signed >= k,
                 (Signers::Roles(roles), SignoffRule::All | SignoffRule::InOrder) => signed >= roles.len(),
@@ -234,12 +238,47 @@ pub fn apply(workflow: &Workflow, before: Option<&Instance>, event: &Event) -> R
                         }
                     }
                     run.instance.visited.push(*state);
-                    run.instance.tokens.push(token.clone());
+                    run.instance.tokens.push((**token).clone());
                 }
             }
             let actors = &mut run.instance.actors;
             if let Some(i) = actors.iter().rposition(|(s, p)| s == state && *p == event.actor) {
                 actors.remove(i);
+            }
+        }
+        EventKind::SignerAdded { state, person, position } => {
+            let slots = default_slots(workflow, *state)?;
+            let token = run.token_mut(*state)?;
+            let mut current = token.slots.take().unwrap_or(slots);
+            current.insert((*position).min(current.len()), Slot::Person(person.clone()));
+            token.slots = Some(current);
+        }
+        EventKind::SignerRemoved { state, slot } => {
+            let StateKind::Signoff(signoff) = workflow.state(*state).kind() else {
+                return Err(RuntimeError::Inconsistent(format!(
+                    "`{}` is not a sign-off",
+                    workflow.state(*state).name()
+                )));
+            };
+            let slots = default_slots(workflow, *state)?;
+            let token = run.token_mut(*state)?;
+            let mut current = token.slots.take().unwrap_or(slots);
+            let i = current.iter().position(|s| s == slot && !s.signed_in(&token.signatures)).ok_or_else(|| {
+                RuntimeError::Inconsistent(format!(
+                    "{slot} is not an unsigned signer of `{}`",
+                    workflow.state(*state).name()
+                ))
+            })?;
+            current.remove(i);
+            token.slots = Some(current);
+            // The rule is read again: the signers left may all have signed.
+            if slots_complete(signoff.rule(), token) && !token.signatures.is_empty() {
+                if let Some(field) = signoff.checklist() {
+                    let last = token.signatures.last().map(|s| s.checklist.clone()).unwrap_or_default();
+                    run.instance.data.insert(workflow.field(field).name().to_owned(), Value::Object(last));
+                }
+                run.take(*state)?;
+                run.enter(signoff.to())?;
             }
         }
         EventKind::Reminded { state, automatic, .. } => {
@@ -431,6 +470,32 @@ impl<'w> Run<'w> {
         }
         self.instance.visited.push(join);
         self.enter(*to)
+    }
+}
+
+/// The signers a sign-off waits for as the definition lists them, when they can be listed.
+fn default_slots(workflow: &Workflow, state: StateId) -> Result<Vec<Slot>, RuntimeError> {
+    match workflow.state(state).kind() {
+        StateKind::Signoff(s) => match s.signers() {
+            Signers::Roles(roles) => {
+                Ok(roles.iter().map(|r| Slot::Role(workflow.role(*r).name().to_owned())).collect())
+            }
+            Signers::Body(_) => {
+                Err(RuntimeError::Inconsistent("a sign-off by every holder of a role has no list of signers".into()))
+            }
+        },
+        _ => Err(RuntimeError::Inconsistent(format!("`{}` is not a sign-off", workflow.state(state).name()))),
+    }
+}
+
+/// Whether a sign-off whose signers were changed has the signatures its rule needs.
+fn slots_complete(rule: SignoffRule, token: &Token) -> bool {
+    let slots = token.slots.as_deref().unwrap_or_default();
+    let signed = slots.iter().filter(|s| s.signed_in(&token.signatures)).count();
+    match rule {
+        SignoffRule::Any => signed >= 1,
+        SignoffRule::AtLeast(k) => signed >= k,
+        SignoffRule::All | SignoffRule::InOrder => signed >= slots.len(),
     }
 }
 

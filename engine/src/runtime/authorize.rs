@@ -213,38 +213,64 @@ pub fn check_sign(
         return Err(RuntimeError::AlreadySigned { person: person.id.clone(), state: name });
     }
     check_duties(workflow, instance, person, signoff.not_by(), &what)?;
-    let role = match signoff.signers() {
-        Signers::Body(role) => {
-            let role_name = workflow.role(*role).name().to_owned();
-            if !person.roles.contains(&role_name) {
-                return Err(RuntimeError::MissingRole {
-                    person: person.id.clone(),
-                    what,
-                    needed: needed(workflow, &[*role]),
-                });
+    let role = if let Some(slots) = &token.slots {
+        let open: Vec<&crate::runtime::Slot> = slots.iter().filter(|s| !s.signed_in(&token.signatures)).collect();
+        let fitting = if signoff.rule() == SignoffRule::InOrder {
+            let next = open.first().copied();
+            if !next.is_some_and(|s| s.fits(&person.id, &person.roles)) {
+                let next = next.map_or_else(|| "nobody".to_owned(), ToString::to_string);
+                return Err(RuntimeError::NotYourTurn { state: name, next });
             }
-            role_name
+            next
+        } else {
+            // A person added by name fills their own place before any role's.
+            open.iter()
+                .find(|s| matches!(s, crate::runtime::Slot::Person(p) if *p == person.id))
+                .or_else(|| open.iter().find(|s| s.fits(&person.id, &person.roles)))
+                .copied()
+        };
+        match fitting {
+            Some(crate::runtime::Slot::Role(r)) => r.clone(),
+            Some(crate::runtime::Slot::Person(_)) => crate::runtime::ADDED_SIGNER.to_owned(),
+            None => {
+                let needed = open.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                return Err(RuntimeError::MissingRole { person: person.id.clone(), what, needed });
+            }
         }
-        Signers::Roles(roles) => {
-            let open = unsigned_roles(workflow, instance, state, roles);
-            if signoff.rule() == SignoffRule::InOrder {
-                let next = open.first().cloned().unwrap_or_default();
-                if !person.roles.contains(&next) {
-                    let title =
-                        workflow.find_role(&next).map(|r| workflow.role(r).title().to_owned()).unwrap_or_default();
-                    return Err(RuntimeError::NotYourTurn { state: name, next: format!("`{next}` ({title})") });
+    } else {
+        match signoff.signers() {
+            Signers::Body(role) => {
+                let role_name = workflow.role(*role).name().to_owned();
+                if !person.roles.contains(&role_name) {
+                    return Err(RuntimeError::MissingRole {
+                        person: person.id.clone(),
+                        what,
+                        needed: needed(workflow, &[*role]),
+                    });
                 }
-                next
-            } else {
-                match open.iter().find(|r| person.roles.contains(r)) {
-                    Some(r) => r.clone(),
-                    None => {
-                        let still: Vec<RoleId> = open.iter().filter_map(|r| workflow.find_role(r)).collect();
-                        return Err(RuntimeError::MissingRole {
-                            person: person.id.clone(),
-                            what,
-                            needed: needed(workflow, &still),
-                        });
+                role_name
+            }
+            Signers::Roles(roles) => {
+                let open = unsigned_roles(workflow, instance, state, roles);
+                if signoff.rule() == SignoffRule::InOrder {
+                    let next = open.first().cloned().unwrap_or_default();
+                    if !person.roles.contains(&next) {
+                        let title =
+                            workflow.find_role(&next).map(|r| workflow.role(r).title().to_owned()).unwrap_or_default();
+                        return Err(RuntimeError::NotYourTurn { state: name, next: format!("`{next}` ({title})") });
+                    }
+                    next
+                } else {
+                    match open.iter().find(|r| person.roles.contains(r)) {
+                        Some(r) => r.clone(),
+                        None => {
+                            let still: Vec<RoleId> = open.iter().filter_map(|r| workflow.find_role(r)).collect();
+                            return Err(RuntimeError::MissingRole {
+                                person: person.id.clone(),
+                                what,
+                                needed: needed(workflow, &still),
+                            });
+                        }
                     }
                 }
             }

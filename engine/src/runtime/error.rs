@@ -49,6 +49,8 @@ pub enum RuntimeError {
     ForbiddenOperation { operation: String, state: String },
     #[error("`{operation}` does not apply to `{state}`: each signer of a sign-off signs in person")]
     NotForSignoff { operation: String, state: String },
+    #[error("the signers of `{state}` are every holder of a role: they change with the org file, not one by one")]
+    SignersFromOrg { state: String },
     #[error("`{state}` was transferred to {person}; only they may act on it")]
     AssignedToOther { state: String, person: String },
     #[error("`{state}` is delegated to {to} by {by}; it comes back to {by} when {to} hands it back")]
@@ -131,7 +133,9 @@ impl RuntimeError {
             RuntimeError::Runaway { .. } => "runaway",
             RuntimeError::Inconsistent(_) => "inconsistent",
             RuntimeError::NeedsReads(_) => "missing-read",
-            RuntimeError::ForbiddenOperation { .. } | RuntimeError::NotForSignoff { .. } => "forbidden-operation",
+            RuntimeError::ForbiddenOperation { .. }
+            | RuntimeError::NotForSignoff { .. }
+            | RuntimeError::SignersFromOrg { .. } => "forbidden-operation",
             RuntimeError::AssignedToOther { .. } => "assigned-to-other",
             RuntimeError::Delegated { .. } => "delegated",
             RuntimeError::BadTarget { .. } => "bad-target",

@@ -158,7 +158,23 @@ pub enum EventKind {
         /// The step's token as it was before their action, put back; `None` when only their
         /// signature on a sign-off still in progress is taken back.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        token: Option<super::Token>,
+        token: Option<Box<super::Token>>,
+    },
+    /// 加签: a signer was added to a sign-off in progress.
+    SignerAdded {
+        /// The sign-off.
+        state: StateId,
+        /// Who must sign too.
+        person: String,
+        /// Where among the signers, for a sign-off signed in order: 0 is first.
+        position: usize,
+    },
+    /// 减签: a signer who had not yet signed was taken off a sign-off in progress.
+    SignerRemoved {
+        /// The sign-off.
+        state: StateId,
+        /// Which signer.
+        slot: super::Slot,
     },
     /// 催办: whoever must act on a step was reminded (by a person, or by `tick` before a deadline).
     Reminded {
@@ -191,6 +207,8 @@ impl EventKind {
             EventKind::Returned { .. } => "returned",
             EventKind::Withdrawn { .. } => "withdrawn",
             EventKind::Reminded { .. } => "reminded",
+            EventKind::SignerAdded { .. } => "signer_added",
+            EventKind::SignerRemoved { .. } => "signer_removed",
         }
     }
 }

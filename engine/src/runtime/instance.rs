@@ -82,6 +82,52 @@ pub struct Token {
     /// When someone was last reminded to act on it (催办).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminded_at: Option<DateTime<FixedOffset>>,
+    /// A sign-off's signers once someone added or removed one (加签, 减签), in signing order;
+    /// `None` while they are the definition's roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slots: Option<Vec<Slot>>,
+}
+
+/// One signer a sign-off waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Slot {
+    /// Someone holding this role.
+    Role(String),
+    /// This person, added to the sign-off; their signature's role is `ADDED_SIGNER`.
+    Person(String),
+}
+
+/// The role recorded on the signature of a person added to a sign-off.
+pub const ADDED_SIGNER: &str = "added_signer";
+
+impl Slot {
+    /// Whether `signatures` fill this slot.
+    #[must_use]
+    pub fn signed_in(&self, signatures: &[Signature]) -> bool {
+        match self {
+            Slot::Role(r) => signatures.iter().any(|s| &s.role == r),
+            Slot::Person(p) => signatures.iter().any(|s| &s.person == p && s.role == ADDED_SIGNER),
+        }
+    }
+
+    /// Whether `person` (holding `roles`) may fill it.
+    #[must_use]
+    pub fn fits(&self, person: &str, roles: &[String]) -> bool {
+        match self {
+            Slot::Role(r) => roles.contains(r),
+            Slot::Person(p) => p == person,
+        }
+    }
+}
+
+impl std::fmt::Display for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Slot::Role(r) => write!(f, "`{r}`"),
+            Slot::Person(p) => write!(f, "{p} (added)"),
+        }
+    }
 }
 
 impl Token {
@@ -98,6 +144,7 @@ impl Token {
             delegation: None,
             reminders_sent: 0,
             reminded_at: None,
+            slots: None,
         }
     }
 }

@@ -18,9 +18,9 @@ pub use error::RuntimeError;
 pub use eval::{actor_value, authority_functions, data_to_cel};
 pub use event::{Event, EventKind, SYSTEM};
 pub use input::check_input;
-pub use instance::{Alarm, Delegation, Instance, ParentLink, Signature, Status, Token};
+pub use instance::{Alarm, Delegation, Instance, ParentLink, Signature, Slot, Status, Token, ADDED_SIGNER};
 pub use operations::{
-    check_allowed, check_delegate, check_hand_back, check_holds, check_transfer, operation_name, plan_return,
-    who_must_act,
+    check_add_signer, check_allowed, check_delegate, check_hand_back, check_holds, check_remove_signer, check_transfer,
+    operation_name, plan_return, who_must_act,
 };
 pub use query::{query_functions, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, QUERY_STATUSES};

@@ -6,7 +6,7 @@ use std::collections::{HashSet, VecDeque};
 use crate::model::workflow::{Operation, Signers, StateId, StateKind, Workflow};
 use crate::org::{Org, Person};
 use crate::runtime::authorize::{check_duties, check_holder};
-use crate::runtime::{Instance, RuntimeError};
+use crate::runtime::{Instance, RuntimeError, Slot};
 
 /// How people and messages name an operation.
 #[must_use]
@@ -287,4 +287,143 @@ fn target<'o>(
         return Err(bad("they started this instance, and nobody decides their own request".into()));
     }
     Ok(target)
+}
+
+/// The signers a sign-off in progress waits for, in order, and the position of the next one.
+fn slots_now(workflow: &Workflow, instance: &Instance, state: StateId) -> Result<Vec<Slot>, RuntimeError> {
+    let token = instance.token(state).ok_or_else(|| RuntimeError::StateNotActive {
+        state: workflow.state(state).name().to_owned(),
+        active: Vec::new(),
+    })?;
+    if let Some(slots) = &token.slots {
+        return Ok(slots.clone());
+    }
+    match workflow.state(state).kind() {
+        StateKind::Signoff(s) => match s.signers() {
+            Signers::Roles(roles) => {
+                Ok(roles.iter().map(|r| Slot::Role(workflow.role(*r).name().to_owned())).collect())
+            }
+            Signers::Body(_) => Err(RuntimeError::NotForSignoff {
+                operation: "add or remove a signer".into(),
+                state: format!(
+                    "{}` (its signers are every holder of a role, from the org file",
+                    workflow.state(state).name()
+                ),
+            }),
+        },
+        _ => Err(RuntimeError::BadTarget {
+            person: String::new(),
+            operation: "add or remove a signer".into(),
+            reason: format!("`{}` is not a sign-off", workflow.state(state).name()),
+        }),
+    }
+}
+
+/// Check that `person` may add or remove signers of `state` (its `add_signer_by`); returns the role.
+fn check_signer_authority(
+    workflow: &Workflow,
+    instance: &Instance,
+    person: &Person,
+    state: StateId,
+) -> Result<String, RuntimeError> {
+    if !instance.is_active() {
+        return Err(RuntimeError::NotActive { status: instance.status.name().to_owned() });
+    }
+    let roles = workflow.state(state).add_signer_by();
+    if roles.is_empty() {
+        return Err(RuntimeError::ForbiddenOperation {
+            operation: "add or remove signers".into(),
+            state: workflow.state(state).name().to_owned(),
+        });
+    }
+    let names: Vec<String> = roles.iter().map(|r| workflow.role(*r).name().to_owned()).collect();
+    names.iter().find(|r| person.roles.contains(r)).cloned().ok_or_else(|| RuntimeError::MissingRole {
+        person: person.id.clone(),
+        what: format!("change the signers of `{}`", workflow.state(state).name()),
+        needed: names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or "),
+    })
+}
+
+/// Check adding (加签) `added` to the sign-off `state` in progress, by `person`, just before the
+/// next signer (`before`) or just after them; returns the role it is done as and the position.
+/// For a sign-off not signed in order the position does not matter.
+///
+/// # Errors
+/// The first rule that forbids it.
+pub fn check_add_signer(
+    workflow: &Workflow,
+    org: &Org,
+    instance: &Instance,
+    person: &Person,
+    state: StateId,
+    added: &str,
+    before: bool,
+) -> Result<(String, usize), RuntimeError> {
+    let role = check_signer_authority(workflow, instance, person, state)?;
+    let slots = slots_now(workflow, instance, state)?;
+    let token = instance.token(state).expect("slots_now found it");
+    let target = target(org, instance, &Person { id: String::new(), ..person.clone() }, added, "sign")?;
+    let bad = |reason: &str| RuntimeError::BadTarget {
+        person: added.to_owned(),
+        operation: "be added as a signer".into(),
+        reason: reason.to_owned(),
+    };
+    if slots.contains(&Slot::Person(target.id.clone())) || token.signatures.iter().any(|s| s.person == target.id) {
+        return Err(bad("they already sign it"));
+    }
+    if let Some(role) = slots.iter().find(|s| !s.signed_in(&token.signatures) && s.fits(&target.id, &target.roles)) {
+        return Err(bad(&format!("they may already sign it as {role}")));
+    }
+    if let StateKind::Signoff(s) = workflow.state(state).kind() {
+        check_duties(workflow, instance, target, s.not_by(), &format!("sign `{}`", workflow.state(state).name()))
+            .map_err(|e| bad(&e.to_string()))?;
+    }
+    let next = slots.iter().position(|s| !s.signed_in(&token.signatures)).unwrap_or(slots.len());
+    let position = if before { next } else { (next + 1).min(slots.len()) };
+    Ok((role, position))
+}
+
+/// Check removing (减签) the unsigned signer `signer` (a role name, or a person added by name)
+/// from the sign-off `state` in progress; returns the role it is done as and the signer. What is
+/// left must still be able to meet the sign-off's rule.
+///
+/// # Errors
+/// The first rule that forbids it.
+pub fn check_remove_signer(
+    workflow: &Workflow,
+    instance: &Instance,
+    person: &Person,
+    state: StateId,
+    signer: &str,
+) -> Result<(String, Slot), RuntimeError> {
+    let role = check_signer_authority(workflow, instance, person, state)?;
+    let slots = slots_now(workflow, instance, state)?;
+    let token = instance.token(state).expect("slots_now found it");
+    let bad = |reason: String| RuntimeError::BadTarget {
+        person: signer.to_owned(),
+        operation: "be removed from the signers".into(),
+        reason,
+    };
+    let open: Vec<&Slot> = slots.iter().filter(|s| !s.signed_in(&token.signatures)).collect();
+    let slot = open
+        .iter()
+        .find(|s| matches!(s, Slot::Person(p) if p == signer))
+        .or_else(|| open.iter().find(|s| matches!(s, Slot::Role(r) if r == signer)))
+        .map(|s| (*s).clone())
+        .ok_or_else(|| {
+            let names = open.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            bad(format!("they are not among the signers still to sign ({names})"))
+        })?;
+    let StateKind::Signoff(s) = workflow.state(state).kind() else { unreachable!("slots_now checked it") };
+    let needed = match s.rule() {
+        crate::model::workflow::SignoffRule::AtLeast(k) => k,
+        _ => 1,
+    };
+    if slots.len() - 1 < needed {
+        return Err(bad(format!(
+            "the rule needs {needed} signer{}, and no fewer would be left",
+            if needed == 1 { "" } else { "s" }
+        )));
+    }
+    Ok((role, slot))
 }

@@ -99,6 +99,12 @@ pub struct RawStep {
     /// 催办: remind whoever must act on this step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remind: Option<String>,
+    /// 加签: add this person as a signer of the sign-off in progress (after the next signer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_signer: Option<String>,
+    /// 减签: take this signer (a role, or a person added by name) off the sign-off in progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remove_signer: Option<String>,
     /// 代理: name a stand-in for a while, from the fake clock's time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stand_in: Option<RawStandIn>,
@@ -244,6 +250,12 @@ pub struct RawRefused {
     /// 催办: remind whoever must act on this step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remind: Option<String>,
+    /// 加签: add this person as a signer of the sign-off in progress (after the next signer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_signer: Option<String>,
+    /// 减签: take this signer (a role, or a person added by name) off the sign-off in progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remove_signer: Option<String>,
     /// Try as the stand-in of this person (`act`, `sign`, `reject`).
     #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
     pub on_behalf_of: Option<String>,

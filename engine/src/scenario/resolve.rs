@@ -37,10 +37,25 @@ const STEP_KINDS: &[&str] = &[
     "return",
     "withdraw",
     "remind",
+    "add_signer",
+    "remove_signer",
     "stand_in",
 ];
-const REFUSED_KINDS: &[&str] =
-    &["act", "sign", "reject", "cancel", "start", "transfer", "delegate", "hand_back", "return", "withdraw", "remind"];
+const REFUSED_KINDS: &[&str] = &[
+    "act",
+    "sign",
+    "reject",
+    "cancel",
+    "start",
+    "transfer",
+    "delegate",
+    "hand_back",
+    "return",
+    "withdraw",
+    "remind",
+    "add_signer",
+    "remove_signer",
+];
 const COMPANIONS: &[&str] = &["as", "state", "data", "comment", "checklist", "in", "for", "reason"];
 
 /// The keys that may go with each kind of step (`refused` adds `reason` to its own).
@@ -49,7 +64,7 @@ fn companions(kind: &str) -> &'static [&'static str] {
         "act" => &["as", "state", "data", "comment", "in", "for"],
         "sign" => &["as", "checklist", "comment", "in", "for"],
         "reject" => &["as", "comment", "in", "for"],
-        "transfer" | "delegate" | "return" => &["as", "state", "comment", "in"],
+        "transfer" | "delegate" | "return" | "add_signer" | "remove_signer" => &["as", "state", "comment", "in"],
         "hand_back" | "remind" => &["as", "comment", "in"],
         "withdraw" => &["as", "in"],
         "cancel" | "expect" | "refused" | "start" => &["in"],
@@ -69,46 +84,24 @@ struct OneOp<'r> {
     on_behalf_of: Option<&'r String>,
 }
 
-/// The value of the approval-operation key `kind` in a step or `refused`.
-fn approval_value(
-    kind: &str,
-    transfer: Option<&String>,
-    delegate: Option<&String>,
-    hand_back: Option<&String>,
-    return_to: Option<&String>,
-    withdraw: Option<&String>,
-    remind: Option<&String>,
-) -> String {
-    match kind {
-        "transfer" => transfer,
-        "delegate" => delegate,
-        "hand_back" => hand_back,
-        "return" => return_to,
-        "withdraw" => withdraw,
-        "remind" => remind,
-        _ => None,
-    }
-    .cloned()
-    .unwrap_or_default()
-}
-
 macro_rules! one_op {
     ($kind:expr, $raw:expr) => {
         OneOp {
             kind: $kind,
+            // The value of the step's own key: an action, a state, a person or a reason.
             name: match $kind {
                 "act" => $raw.act.clone(),
                 "sign" => $raw.sign.clone(),
                 "reject" => $raw.reject.clone(),
-                k => Some(approval_value(
-                    k,
-                    $raw.transfer.as_ref(),
-                    $raw.delegate.as_ref(),
-                    $raw.hand_back.as_ref(),
-                    $raw.return_to.as_ref(),
-                    $raw.withdraw.as_ref(),
-                    $raw.remind.as_ref(),
-                )),
+                "transfer" => $raw.transfer.clone(),
+                "delegate" => $raw.delegate.clone(),
+                "hand_back" => $raw.hand_back.clone(),
+                "return" => $raw.return_to.clone(),
+                "withdraw" => $raw.withdraw.clone(),
+                "remind" => $raw.remind.clone(),
+                "add_signer" => $raw.add_signer.clone(),
+                "remove_signer" => $raw.remove_signer.clone(),
+                _ => None,
             }
             .unwrap_or_default(),
             actor: $raw.actor.as_ref(),
@@ -478,6 +471,15 @@ impl<'a> Resolver<'a> {
                 let label = format!("{kind} `{name}` as {actor}");
                 return (Operation::Approval { op, state: Some(name), actor, comment: one.comment.clone() }, label);
             }
+            "add_signer" => {
+                self.person(&name, &path.key(kind));
+                let op = Op::AddSigner { person: name.clone(), before: false };
+                return approval(op, format!("add signer {name} as {actor}"));
+            }
+            "remove_signer" => {
+                let op = Op::RemoveSigner { signer: name.clone() };
+                return approval(op, format!("remove signer {name} as {actor}"));
+            }
             "withdraw" => {
                 let label = format!("withdraw as {actor}");
                 let comment = Some(name).filter(|n| !n.is_empty());
@@ -577,7 +579,9 @@ fn companions_with_reason(kind: &str) -> &'static [&'static str] {
         "act" => &["as", "state", "data", "comment", "in", "for", "reason"],
         "sign" => &["as", "checklist", "comment", "in", "for", "reason"],
         "reject" => &["as", "comment", "in", "for", "reason"],
-        "transfer" | "delegate" | "return" => &["as", "state", "comment", "in", "reason"],
+        "transfer" | "delegate" | "return" | "add_signer" | "remove_signer" => {
+            &["as", "state", "comment", "in", "reason"]
+        }
         "hand_back" | "remind" => &["as", "comment", "in", "reason"],
         "withdraw" => &["as", "in", "reason"],
         _ => &["in", "reason"],

@@ -8,8 +8,8 @@ use crate::diagnostic::suggest;
 use crate::model::workflow::{Operation, StateId, StateKind, Workflow};
 use crate::org::{Org, Person};
 use crate::runtime::{
-    apply, check_allowed, check_delegate, check_hand_back, check_holds, check_transfer, plan_return, who_must_act,
-    Event, EventKind, Instance, RuntimeError, SYSTEM,
+    apply, check_add_signer, check_allowed, check_delegate, check_hand_back, check_holds, check_remove_signer,
+    check_transfer, plan_return, who_must_act, Event, EventKind, Instance, RuntimeError, SYSTEM,
 };
 use crate::service::commands::{load, person, Outcome};
 use crate::service::record::utc_text;
@@ -45,6 +45,11 @@ pub enum Op {
     Withdraw,
     /// Remind whoever must act on the step.
     Remind,
+    /// Add this person as a signer of a sign-off in progress, just before the next signer or
+    /// just after them.
+    AddSigner { person: String, before: bool },
+    /// Take this signer (a role, or a person added by name) off a sign-off in progress.
+    RemoveSigner { signer: String },
 }
 
 impl Op {
@@ -53,7 +58,7 @@ impl Op {
             Op::Transfer { .. } => Some("transfer"),
             Op::Return { .. } => Some("return"),
             Op::HandBack => Some("hand-back"),
-            Op::Delegate { .. } | Op::Withdraw | Op::Remind => None,
+            Op::Delegate { .. } | Op::Withdraw | Op::Remind | Op::AddSigner { .. } | Op::RemoveSigner { .. } => None,
         }
     }
 }
@@ -183,6 +188,18 @@ fn decide(
             let to = who_must_act(workflow, org, instance, state);
             (None, EventKind::Reminded { state, to, automatic: false })
         }
+        Op::AddSigner { person: added, before } => {
+            let signoff = |s: StateId| matches!(workflow.state(s).kind(), StateKind::Signoff(_));
+            let state = step(workflow, instance, name, signoff)?;
+            let (role, position) = check_add_signer(workflow, org, instance, person, state, added, *before)?;
+            (Some(role), EventKind::SignerAdded { state, person: added.clone(), position })
+        }
+        Op::RemoveSigner { signer } => {
+            let signoff = |s: StateId| matches!(workflow.state(s).kind(), StateKind::Signoff(_));
+            let state = step(workflow, instance, name, signoff)?;
+            let (role, slot) = check_remove_signer(workflow, instance, person, state, signer)?;
+            (Some(role), EventKind::SignerRemoved { state, slot })
+        }
         Op::Withdraw => unreachable!("withdrawals read the history"),
     })
 }
@@ -251,7 +268,7 @@ fn withdrawal(
             restore.insert(key.clone(), old);
         }
     }
-    Ok((role, EventKind::Withdrawn { state, withdrawn, restore, token: Some(token) }))
+    Ok((role, EventKind::Withdrawn { state, withdrawn, restore, token: Some(Box::new(token)) }))
 }
 
 impl Service {

@@ -70,6 +70,8 @@ fn subject(workflow: &Workflow, event: &Event) -> (Option<String>, Option<String
         EventKind::Returned { from, .. } => (name(from), Some("return".into())),
         EventKind::Withdrawn { state, .. } => (name(state), Some("withdraw".into())),
         EventKind::Reminded { state, .. } => (name(state), Some("remind".into())),
+        EventKind::SignerAdded { state, .. } => (name(state), Some("add signer".into())),
+        EventKind::SignerRemoved { state, .. } => (name(state), Some("remove signer".into())),
     }
 }
 

@@ -127,6 +127,8 @@ fn words(kind: &crate::runtime::EventKind, row: &EventRow) -> Option<String> {
             let why = if *automatic { " before its deadline" } else { "" };
             format!("reminded {whom} to act on `{step}`{why}")
         }
+        EventKind::SignerAdded { person, .. } => format!("added {person} as a signer of `{step}`"),
+        EventKind::SignerRemoved { slot, .. } => format!("removed the signer {slot} from `{step}`"),
         _ => return None,
     })
 }
