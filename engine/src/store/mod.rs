@@ -520,11 +520,12 @@ impl Tx<'_> {
     }
 
     /// Call `f` with each event of an instance in order, until it breaks; one row buffer is reused
-    /// throughout, so a long history is read without holding it in memory.
+    /// throughout, so a long history is read without holding it in memory. `f` may take the
+    /// row's strings: every column is read afresh for the next row.
     pub fn each_event<E: From<StoreError>>(
         &self,
         instance: i64,
-        mut f: impl FnMut(&EventRow) -> Result<ControlFlow<()>, E>,
+        mut f: impl FnMut(&mut EventRow) -> Result<ControlFlow<()>, E>,
     ) -> Result<(), E> {
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE instance_id = ?1 ORDER BY seq");
         let mut stmt = self.tx.prepare_cached(&sql).map_err(StoreError::from)?;
@@ -532,7 +533,7 @@ impl Tx<'_> {
         let mut row = EventRow::default();
         while let Some(r) = rows.next().map_err(StoreError::from)? {
             fill_event_row(r, &mut row).map_err(StoreError::from)?;
-            if f(&row)?.is_break() {
+            if f(&mut row)?.is_break() {
                 break;
             }
         }
@@ -568,6 +569,15 @@ impl Tx<'_> {
             f(&name, &row)?;
         }
         Ok(())
+    }
+
+    /// How many events an instance has.
+    pub fn event_count(&self, instance: i64) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .tx
+            .prepare_cached("SELECT COUNT(*) FROM events WHERE instance_id = ?1")?
+            .query_row([instance], |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or_default())
     }
 
     /// The time of every event, by instance: `(instance_id, at)` in instance and sequence order.
