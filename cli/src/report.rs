@@ -168,7 +168,8 @@ pub fn render_checked(checked: &[Checked], sources: &[SourceFile], format: Forma
     out
 }
 
-fn plural(n: usize) -> &'static str {
+/// `s` for a count other than one.
+pub fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {

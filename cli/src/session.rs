@@ -93,6 +93,7 @@ fn usage(message: &str) -> u8 {
     EXIT_USAGE
 }
 
+/// A time on the command line (RFC 3339).
 pub fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, String> {
     DateTime::parse_from_rfc3339(text)
         .map_err(|_| format!("`{text}` is not a time; write e.g. 2026-11-30T09:00:00+08:00"))
@@ -102,7 +103,7 @@ pub fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, String> {
 pub fn fail(error: &ServiceError, json: bool) -> u8 {
     let code = match error {
         ServiceError::Runtime(liucheng_engine::runtime::RuntimeError::Stale { .. }) => EXIT_STALE,
-        ServiceError::Store(_) => EXIT_USAGE,
+        ServiceError::Store(_) | ServiceError::Io(_) => EXIT_USAGE,
         _ => EXIT_INVALID,
     };
     if let ServiceError::Invalid(checked) = error {

@@ -3,73 +3,7 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{liucheng, root, Run};
-
-/// A fresh database in a temporary folder, removed afterwards.
-struct Db {
-    dir: PathBuf,
-}
-
-impl Db {
-    fn new(name: &str) -> Db {
-        let dir = std::env::temp_dir().join(format!("liucheng-run-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = Db { dir };
-        db.run(&["deploy", "examples"]).ok();
-        db.run(&["org", "load", "examples/org.yaml"]).ok();
-        db
-    }
-
-    fn path(&self) -> String {
-        self.dir.join("test.db").display().to_string()
-    }
-
-    /// Run a command against this database at a fixed time.
-    fn run(&self, args: &[&str]) -> Run {
-        self.at("2026-11-30T09:00:00+08:00", args)
-    }
-
-    fn at(&self, now: &str, args: &[&str]) -> Run {
-        let db = self.path();
-        let mut all = vec!["--db", db.as_str(), "--now", now];
-        all.extend_from_slice(args);
-        liucheng(&all)
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let verify = self.run(&["verify", "--all"]);
-            assert_eq!(verify.code, 0, "the database does not verify:\n{}", verify.transcript());
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-trait Ok {
-    fn ok(self) -> Run;
-}
-
-impl Ok for Run {
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "{}", self.transcript());
-        self
-    }
-}
-
-/// Several commands and their output, for one snapshot that reads like a session at a terminal.
-fn session(db: &Db, steps: &[(&str, &[&str])]) -> String {
-    let mut out = String::new();
-    for (now, args) in steps {
-        let run = db.at(now, args);
-        out.push_str(&format!("$ liucheng {}\n{}\n", args.join(" "), run.transcript()));
-    }
-    out
-}
+use common::{root, session, Db, Ok};
 
 #[test]
 fn walkthrough_from_deploy_to_a_finished_instance() {

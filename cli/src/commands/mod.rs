@@ -3,6 +3,7 @@
 mod act;
 mod cancel;
 mod deploy;
+mod export;
 mod graph;
 mod history;
 mod import;
@@ -10,6 +11,8 @@ mod list;
 mod operate;
 mod org;
 mod replay;
+mod report;
+mod restore;
 mod schema;
 mod show;
 mod stand_in;
@@ -82,6 +85,9 @@ pub enum Command {
     History(history::Args),
     Replay(replay::Args),
     Verify(verify::Args),
+    Export(export::Args),
+    Restore(restore::Args),
+    Report(report::Args),
     Schema(schema::Args),
 }
 
@@ -112,6 +118,9 @@ pub fn run(cli: Cli) -> u8 {
         Command::History(args) => history::run(&args, cli.json, &cli.db),
         Command::Replay(args) => replay::run(&args, cli.json, &cli.db),
         Command::Verify(args) => verify::run(&args, cli.json, &cli.db),
+        Command::Export(args) => export::run(&args, cli.json, &cli.db),
+        Command::Restore(args) => restore::run(&args, cli.json, &cli.db),
+        Command::Report(args) => report::run(&args, cli.json, &cli.db),
         Command::Schema(args) => schema::run(&args),
     }
 }

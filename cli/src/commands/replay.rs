@@ -38,11 +38,12 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let states = match service.replay(args.instance, ReplayUntil { seq: args.upto, at: args.at }) {
+    let states = match service.replay(args.instance, ReplayUntil { seq: args.upto, at: args.at, every_step: args.step })
+    {
         Ok(s) => s,
         Err(e) => return fail(&e, json),
     };
-    let shown: Vec<_> = if args.step { states.iter().collect() } else { states.last().into_iter().collect() };
+    let shown = &states;
     if json {
         print_json(&shown);
         return super::EXIT_OK;

@@ -1,6 +1,8 @@
 //! `liucheng verify`: check that every instance equals the replay of its history and that the
 //! hash chain is intact.
 
+use liucheng_engine::service::Verdict;
+
 use crate::session::{fail, print_json, DbArgs};
 
 /// Re-derive instances from their history and check the tamper-evidence chain.
@@ -30,6 +32,11 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         Ok(v) => v,
         Err(e) => return fail(&e, json),
     };
+    print_verdicts(&verdicts, json)
+}
+
+/// Print verdicts (the broken ones, then a count) and return the exit code they call for.
+pub fn print_verdicts(verdicts: &[Verdict], json: bool) -> u8 {
     let bad: Vec<_> = verdicts.iter().filter(|v| v.problem.is_some()).collect();
     if json {
         print_json(&verdicts);

@@ -50,3 +50,76 @@ pub fn liucheng(args: &[&str]) -> Run {
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
+
+/// A fresh database in a temporary folder with the examples deployed and the example org loaded;
+/// removed afterwards, once every instance in it has verified.
+pub struct Db {
+    pub dir: PathBuf,
+    /// Whether dropping it checks that it verifies (off for databases broken on purpose).
+    pub verify_on_drop: bool,
+}
+
+impl Db {
+    pub fn new(name: &str) -> Db {
+        let db = Db::empty(name);
+        db.run(&["deploy", "examples"]).ok();
+        db.run(&["org", "load", "examples/org.yaml"]).ok();
+        db
+    }
+
+    /// A database with nothing in it yet.
+    pub fn empty(name: &str) -> Db {
+        let dir = std::env::temp_dir().join(format!("liucheng-run-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Db { dir, verify_on_drop: true }
+    }
+
+    pub fn path(&self) -> String {
+        self.dir.join("test.db").display().to_string()
+    }
+
+    /// Run a command against this database at a fixed time.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.at("2026-11-30T09:00:00+08:00", args)
+    }
+
+    pub fn at(&self, now: &str, args: &[&str]) -> Run {
+        let db = self.path();
+        let mut all = vec!["--db", db.as_str(), "--now", now];
+        all.extend_from_slice(args);
+        liucheng(&all)
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if self.verify_on_drop && !std::thread::panicking() {
+            let verify = self.run(&["verify", "--all"]);
+            assert_eq!(verify.code, 0, "the database does not verify:\n{}", verify.transcript());
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A run that must have succeeded.
+pub trait Ok {
+    fn ok(self) -> Run;
+}
+
+impl Ok for Run {
+    fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "{}", self.transcript());
+        self
+    }
+}
+
+/// Several commands and their output, for one snapshot that reads like a session at a terminal.
+pub fn session(db: &Db, steps: &[(&str, &[&str])]) -> String {
+    let mut out = String::new();
+    for (now, args) in steps {
+        let run = db.at(now, args);
+        out.push_str(&format!("$ liucheng {}\n{}\n", args.join(" "), run.transcript()));
+    }
+    out
+}

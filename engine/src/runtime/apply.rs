@@ -54,6 +54,28 @@ pub struct Applied {
 /// When the event does not fit the instance (a state not active, a guard that cannot be
 /// evaluated, automatic steps that never settle). Nothing is changed then.
 pub fn apply(workflow: &Workflow, before: Option<&Instance>, event: &Event) -> Result<Applied, RuntimeError> {
+    if let Some(i) = before {
+        // Refuse early what `apply_owned` would refuse, without copying the instance.
+        check_applicable(i, event)?;
+    }
+    apply_owned(workflow, before.cloned(), event)
+}
+
+fn check_applicable(before: &Instance, event: &Event) -> Result<(), RuntimeError> {
+    match &event.kind {
+        EventKind::Started { .. } => Err(RuntimeError::Inconsistent("the instance has already started".into())),
+        _ if !before.is_active() => Err(RuntimeError::NotActive { status: before.status.name().to_owned() }),
+        _ => Ok(()),
+    }
+}
+
+/// `apply` to an instance given up for it: replaying a long history this way copies nothing, where
+/// `apply` copies the instance once per event. On an error the instance is lost, which suits
+/// replay, where an error ends it anyway.
+///
+/// # Errors
+/// As `apply`.
+pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event) -> Result<Applied, RuntimeError> {
     let mut run = match (before, &event.kind) {
         (None, EventKind::Started { data, parent }) => {
             let instance = Instance {
@@ -71,13 +93,10 @@ pub fn apply(workflow: &Workflow, before: Option<&Instance>, event: &Event) -> R
             return Ok(run.finish());
         }
         (None, _) => return Err(RuntimeError::Inconsistent("the first event must start the instance".into())),
-        (Some(_), EventKind::Started { .. }) => {
-            return Err(RuntimeError::Inconsistent("the instance has already started".into()))
+        (Some(i), _) => {
+            check_applicable(&i, event)?;
+            Run::new(workflow, i, event)
         }
-        (Some(i), _) if !i.is_active() => {
-            return Err(RuntimeError::NotActive { status: i.status.name().to_owned() });
-        }
-        (Some(i), _) => Run::new(workflow, i.clone(), event),
     };
     match &event.kind {
         EventKind::Started { .. } => unreachable!("handled above"),
@@ -509,7 +528,7 @@ pub fn replay<'e>(
 ) -> Result<Option<Instance>, RuntimeError> {
     let mut state: Option<Instance> = None;
     for event in events {
-        state = Some(apply(workflow, state.as_ref(), event)?.instance);
+        state = Some(apply_owned(workflow, state.take(), event)?.instance);
     }
     Ok(state)
 }

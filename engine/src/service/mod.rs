@@ -2,9 +2,12 @@
 //! start, act, cancel, tick, and read instances. Each write is one store transaction.
 
 mod commands;
+mod export;
 mod operations;
 mod record;
 mod replay;
+mod report;
+mod restore;
 mod tick;
 mod verify;
 mod views;
@@ -28,8 +31,14 @@ use crate::store::{DefinitionRow, Store, StoreError, Tx};
 use crate::validate::{validate, Checked, SourceFile};
 
 pub use commands::{ActRequest, Outcome, Written};
+pub use export::{
+    write_csv_record, ExportFormat, ExportHeader, ExportRequest, ExportSummary, EXPORT_FORMAT, EXPORT_VERSION,
+    HASH_RULE,
+};
 pub use operations::{Op, OperationRequest};
 pub use replay::{ReplayUntil, ReplayedState};
+pub use report::{ActionCount, DeadlineCount, Overdue, Report, ReportRequest, StateTime};
+pub use restore::{RestoreError, Restored};
 pub use tick::TickReport;
 pub use verify::{Broken, Verdict};
 pub use views::{EventView, InstanceView, ListItem, OfferView, TokenView};
@@ -51,6 +60,10 @@ pub enum ServiceError {
     NoWorkflow { workflow: String, suggestion: Option<String> },
     #[error("no organisation is loaded")]
     NoOrg,
+    #[error(transparent)]
+    Restore(#[from] RestoreError),
+    #[error("cannot read or write the file: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 impl ServiceError {
@@ -63,6 +76,7 @@ impl ServiceError {
             ServiceError::NoWorkflow { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
             ServiceError::NoWorkflow { .. } => Some("deploy it first: `liucheng deploy FILE`".into()),
             ServiceError::NoOrg => Some("load the people first: `liucheng org load org.yaml`".into()),
+            ServiceError::Restore(e) => e.hint(),
             _ => None,
         }
     }
@@ -78,6 +92,8 @@ impl ServiceError {
             ServiceError::NoInstance(_) => "no-instance",
             ServiceError::NoWorkflow { .. } => "no-workflow",
             ServiceError::NoOrg => "no-org",
+            ServiceError::Restore(e) => e.code(),
+            ServiceError::Io(_) => "io",
         }
     }
 }

@@ -6,8 +6,10 @@ use serde_json::{Map, Value};
 
 use crate::audit::{event_hash, GENESIS};
 use crate::model::workflow::{StateId, StateKind, Workflow};
-use crate::runtime::{Applied, Effect, Event, EventKind, Instance, ParentLink, RuntimeError, Status, SYSTEM};
-use crate::service::{Context, ServiceError};
+use crate::runtime::{
+    apply, apply_owned, Applied, Effect, Event, EventKind, Instance, ParentLink, RuntimeError, Status, SYSTEM,
+};
+use crate::service::{Context, Service, ServiceError};
 use crate::store::{EventRow, InstanceRow, StoreError};
 
 /// An event as recorded: the instance and sequence number it got.
@@ -136,9 +138,13 @@ impl Context<'_, '_> {
         let (workflow, hash) = self.definition(row.definition_id)?;
         let before: Instance = serde_json::from_str(&row.snapshot)
             .map_err(|e| StoreError::Damaged(format!("snapshot of instance {id}: {e}")))?;
+        // Every event of an instance reads in its workflow's time zone, whoever wrote it.
+        event.at = event.at.with_timezone(&workflow.timezone());
         let applied = self.apply_answering(Some(id), &workflow, Some(&before), &mut event)?;
         let seq = row.version + 1;
-        let head = self.append(id, seq, &row.head_hash, &hash, &workflow, Some(&before), &event, &applied)?;
+        let from = state_names(&workflow, Some(&before));
+        let head =
+            self.append(id, seq, &row.head_hash, &hash, &workflow, (from, Some(&before.data)), &event, &applied)?;
         let now = utc_text(self.now);
         let book = Bookkeeping {
             id,
@@ -178,12 +184,12 @@ impl Context<'_, '_> {
         prev: &str,
         definition_hash: &str,
         workflow: &Workflow,
-        before: Option<&Instance>,
+        (from_states, before_data): (String, Option<&Map<String, Value>>),
         event: &Event,
         applied: &Applied,
     ) -> Result<String, ServiceError> {
         let (state, action) = subject(workflow, event);
-        let mut change = changes(before.map(|b| &b.data), &applied.instance.data);
+        let mut change = changes(before_data, &applied.instance.data);
         if !applied.cancelled.is_empty() {
             let names: Vec<Value> =
                 applied.cancelled.iter().map(|s| Value::String(workflow.state(*s).name().to_owned())).collect();
@@ -198,7 +204,7 @@ impl Context<'_, '_> {
             kind: event.kind.name().to_owned(),
             state,
             action,
-            from_states: state_names(workflow, before),
+            from_states,
             to_states: state_names(workflow, Some(&applied.instance)),
             changes: Value::Object(change).to_string(),
             comment: event.comment.clone(),
@@ -260,11 +266,12 @@ impl Context<'_, '_> {
         mut event: Event,
     ) -> Result<(i64, (Instance, Vec<Effect>)), ServiceError> {
         let (workflow, hash) = self.definition(definition_id)?;
+        event.at = event.at.with_timezone(&workflow.timezone());
         let applied = self.apply_answering(None, &workflow, None, &mut event)?;
         let now = utc_text(self.now);
         let mut book = Bookkeeping { id: 0, definition_id, version: 1, head: GENESIS, created: &now, now: &now };
         let id = self.tx.insert_instance(&row_of(&book, &workflow, &applied.instance))?;
-        let head = self.append(id, 1, GENESIS, &hash, &workflow, None, &event, &applied)?;
+        let head = self.append(id, 1, GENESIS, &hash, &workflow, (String::new(), None), &event, &applied)?;
         book.id = id;
         book.head = &head;
         let row = row_of(&book, &workflow, &applied.instance);
@@ -280,5 +287,60 @@ impl Context<'_, '_> {
         (instance, effects): (Instance, Vec<Effect>),
     ) -> Result<Vec<Recorded>, ServiceError> {
         self.carry_out(id, &instance, effects)
+    }
+}
+
+impl Service {
+    /// Start an instance of `workflow` with `start`, then record every event `next` gives until
+    /// it gives `None`, in one transaction, keeping the instance in memory in between: a history
+    /// of any length is built in time linear in its length, where acting one event at a time
+    /// reads and writes the whole snapshot each time. Each event is applied, described, hashed
+    /// and stored as `act` records it, but nobody is authorised and sub-workflows are refused.
+    /// For benchmarks and tests that need long histories.
+    ///
+    /// # Errors
+    /// An event that does not apply, or one that would start or finish a sub-workflow call.
+    #[doc(hidden)]
+    pub fn record_history(
+        &mut self,
+        workflow: &str,
+        start: Event,
+        mut next: impl FnMut(&Workflow, &Instance) -> Option<Event>,
+    ) -> Result<i64, ServiceError> {
+        let cache = &mut self.cache;
+        self.store.write(|tx| {
+            let mut ctx = Context::new(tx, Utc::now().fixed_offset(), cache);
+            let (definition_id, workflow, hash) = ctx.latest(workflow)?;
+            let refuse_effects = |applied: &Applied| {
+                if applied.effects.iter().any(|e| !matches!(e, Effect::Finished { .. })) {
+                    return Err(RuntimeError::Inconsistent("a recorded history cannot call sub-workflows".into()));
+                }
+                Ok(())
+            };
+            let applied = apply(&workflow, None, &start)?;
+            refuse_effects(&applied)?;
+            let now = utc_text(ctx.now);
+            let mut book = Bookkeeping { id: 0, definition_id, version: 1, head: GENESIS, created: &now, now: &now };
+            let id = tx.insert_instance(&row_of(&book, &workflow, &applied.instance))?;
+            let mut head = ctx.append(id, 1, GENESIS, &hash, &workflow, (String::new(), None), &start, &applied)?;
+            let mut instance = applied.instance;
+            let mut seq = 1;
+            while let Some(event) = next(&workflow, &instance) {
+                seq += 1;
+                let from = state_names(&workflow, Some(&instance));
+                let data = instance.data.clone();
+                let applied = apply_owned(&workflow, Some(instance), &event)?;
+                refuse_effects(&applied)?;
+                head = ctx.append(id, seq, &head, &hash, &workflow, (from, Some(&data)), &event, &applied)?;
+                instance = applied.instance;
+            }
+            book.id = id;
+            book.version = seq;
+            book.head = &head;
+            if !tx.update_instance(&row_of(&book, &workflow, &instance), 1)? {
+                return Err(StoreError::Damaged(format!("instance {id} changed while it was being recorded")).into());
+            }
+            Ok(id)
+        })
     }
 }

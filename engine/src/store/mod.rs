@@ -6,7 +6,10 @@ mod schema;
 use std::path::Path;
 use std::time::Duration;
 
+use std::ops::ControlFlow;
+
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// A problem with the database itself.
@@ -25,8 +28,9 @@ pub enum StoreError {
 /// How long a writer waits for another one before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A stored definition.
-#[derive(Debug, Clone)]
+/// A stored definition. Rows serialise with their column names, which is how exports carry them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DefinitionRow {
     pub id: i64,
     pub workflow: String,
@@ -40,7 +44,8 @@ pub struct DefinitionRow {
 }
 
 /// A stored instance: its current snapshot and bookkeeping.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InstanceRow {
     pub id: i64,
     pub definition_id: i64,
@@ -54,6 +59,7 @@ pub struct InstanceRow {
     pub version: i64,
     pub next_due: Option<String>,
     /// The next time `tick` has something to do: a reminder or the deadline (UTC text).
+    #[serde(default)]
     pub next_alarm: Option<String>,
     pub head_hash: String,
     pub created_at: String,
@@ -61,7 +67,8 @@ pub struct InstanceRow {
 }
 
 /// A stored event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EventRow {
     pub instance_id: i64,
     pub seq: i64,
@@ -90,6 +97,27 @@ pub struct StandInRow {
     pub ends: String,
     pub reason: String,
     pub named_at: String,
+}
+
+/// A stored organisation: one version of the org file, as the JSON the engine reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgRow {
+    pub id: i64,
+    pub hash: String,
+    pub path: String,
+    pub org: String,
+    pub loaded_at: String,
+}
+
+/// A schedule occurrence and the instance it started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRunRow {
+    pub workflow: String,
+    pub schedule: i64,
+    pub due: String,
+    pub instance_id: i64,
 }
 
 /// Which instances to list.
@@ -252,23 +280,54 @@ fn instance_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InstanceRow> {
 }
 
 fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
-    Ok(EventRow {
-        instance_id: r.get(0)?,
-        seq: r.get(1)?,
-        at: r.get(2)?,
-        actor: r.get(3)?,
-        role: r.get(4)?,
-        kind: r.get(5)?,
-        state: r.get(6)?,
-        action: r.get(7)?,
-        from_states: r.get(8)?,
-        to_states: r.get(9)?,
-        changes: r.get(10)?,
-        comment: r.get(11)?,
-        payload: r.get(12)?,
-        prev_hash: r.get(13)?,
-        hash: r.get(14)?,
-    })
+    let mut e = EventRow::default();
+    fill_event_row(r, &mut e)?;
+    Ok(e)
+}
+
+/// Read a row into `e`, reusing its strings' memory: scanning a long log allocates nothing per row.
+fn fill_event_row(r: &rusqlite::Row<'_>, e: &mut EventRow) -> rusqlite::Result<()> {
+    fn text(r: &rusqlite::Row<'_>, i: usize, into: &mut String) -> rusqlite::Result<()> {
+        let value = r.get_ref(i)?;
+        into.clear();
+        into.push_str(
+            value
+                .as_str()
+                .map_err(|err| rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), Box::new(err)))?,
+        );
+        Ok(())
+    }
+    fn optional(r: &rusqlite::Row<'_>, i: usize, into: &mut Option<String>) -> rusqlite::Result<()> {
+        let value = r.get_ref(i)?;
+        match value
+            .as_str_or_null()
+            .map_err(|err| rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), Box::new(err)))?
+        {
+            None => *into = None,
+            Some(s) => {
+                let target = into.get_or_insert_with(String::new);
+                target.clear();
+                target.push_str(s);
+            }
+        }
+        Ok(())
+    }
+    e.instance_id = r.get(0)?;
+    e.seq = r.get(1)?;
+    text(r, 2, &mut e.at)?;
+    text(r, 3, &mut e.actor)?;
+    optional(r, 4, &mut e.role)?;
+    text(r, 5, &mut e.kind)?;
+    optional(r, 6, &mut e.state)?;
+    optional(r, 7, &mut e.action)?;
+    text(r, 8, &mut e.from_states)?;
+    text(r, 9, &mut e.to_states)?;
+    text(r, 10, &mut e.changes)?;
+    optional(r, 11, &mut e.comment)?;
+    text(r, 12, &mut e.payload)?;
+    text(r, 13, &mut e.prev_hash)?;
+    text(r, 14, &mut e.hash)?;
+    Ok(())
 }
 
 impl Tx<'_> {
@@ -557,6 +616,165 @@ impl Tx<'_> {
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq");
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let rows = stmt.query_map([instance, after], event_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Call `f` with each event of an instance in order, until it breaks; one row buffer is reused
+    /// throughout, so a long history is read without holding it in memory. `f` may take the
+    /// row's strings: every column is read afresh for the next row.
+    pub fn each_event<E: From<StoreError>>(
+        &self,
+        instance: i64,
+        mut f: impl FnMut(&mut EventRow) -> Result<ControlFlow<()>, E>,
+    ) -> Result<(), E> {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE instance_id = ?1 ORDER BY seq");
+        let mut stmt = self.tx.prepare_cached(&sql).map_err(StoreError::from)?;
+        let mut rows = stmt.query([instance]).map_err(StoreError::from)?;
+        let mut row = EventRow::default();
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            fill_event_row(r, &mut row).map_err(StoreError::from)?;
+            if f(&mut row)?.is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Call `f` with every event of every instance (of `workflow`, if given), by instance and
+    /// sequence, together with the instance's workflow.
+    pub fn each_event_of_all<E: From<StoreError>>(
+        &self,
+        workflow: Option<&str>,
+        mut f: impl FnMut(&str, &EventRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let columns = EVENT_COLUMNS.split(", ").map(|c| format!("e.{}", c.trim())).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {columns}, i.workflow FROM events e JOIN instances i ON i.id = e.instance_id \
+             WHERE ?1 IS NULL OR i.workflow = ?1 ORDER BY e.instance_id, e.seq"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql).map_err(StoreError::from)?;
+        let mut rows = stmt.query([workflow]).map_err(StoreError::from)?;
+        let mut row = EventRow::default();
+        let mut name = String::new();
+        let workflow_column = EVENT_COLUMNS.split(',').count();
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            fill_event_row(r, &mut row).map_err(StoreError::from)?;
+            name.clear();
+            name.push_str(
+                r.get_ref(workflow_column)
+                    .map_err(StoreError::from)?
+                    .as_str()
+                    .map_err(|e| StoreError::Damaged(e.to_string()))?,
+            );
+            f(&name, &row)?;
+        }
+        Ok(())
+    }
+
+    /// How many events an instance has.
+    pub fn event_count(&self, instance: i64) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .tx
+            .prepare_cached("SELECT COUNT(*) FROM events WHERE instance_id = ?1")?
+            .query_row([instance], |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or_default())
+    }
+
+    /// The time of every event, by instance: `(instance_id, at)` in instance and sequence order.
+    pub fn each_event_time(&self, mut f: impl FnMut(i64, &str)) -> Result<(), StoreError> {
+        let mut stmt = self.tx.prepare_cached("SELECT instance_id, at FROM events ORDER BY instance_id, seq")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let at = r.get_ref(1)?;
+            f(r.get(0)?, at.as_str().map_err(|e| StoreError::Damaged(format!("an event time: {e}")))?);
+        }
+        Ok(())
+    }
+
+    /// Every organisation stored, oldest first.
+    pub fn orgs(&self) -> Result<Vec<OrgRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached("SELECT id, hash, path, org, loaded_at FROM orgs ORDER BY id")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(OrgRow { id: r.get(0)?, hash: r.get(1)?, path: r.get(2)?, org: r.get(3)?, loaded_at: r.get(4)? })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Store an organisation as it was stored elsewhere (a new id here), unless its content is
+    /// already stored; returns its id and whether it is new.
+    pub fn insert_org_row(&self, o: &OrgRow) -> Result<(i64, bool), StoreError> {
+        let existing: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT id FROM orgs WHERE hash = ?1")?
+            .query_row([&o.hash], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok((id, false));
+        }
+        self.exec(
+            "INSERT INTO orgs (hash, path, org, loaded_at) VALUES (?1, ?2, ?3, ?4)",
+            params![o.hash, o.path, o.org, o.loaded_at],
+        )?;
+        Ok((self.tx.last_insert_rowid(), true))
+    }
+
+    /// The definition of `workflow` at `revision`.
+    pub fn definition_at_revision(&self, workflow: &str, revision: i64) -> Result<Option<DefinitionRow>, StoreError> {
+        let sql = format!("SELECT {DEFINITION_COLUMNS} FROM definitions WHERE workflow = ?1 AND revision = ?2");
+        Ok(self.tx.prepare_cached(&sql)?.query_row(params![workflow, revision], definition_row).optional()?)
+    }
+
+    /// Store a definition as it was stored elsewhere, keeping its revision (a new id here);
+    /// returns its id.
+    pub fn insert_definition_row(&self, d: &DefinitionRow) -> Result<i64, StoreError> {
+        self.exec(
+            "INSERT INTO definitions (workflow, version, revision, hash, source, path, interface, deployed_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![d.workflow, d.version, d.revision, d.hash, d.source, d.path, d.interface, d.deployed_at],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Store an instance row exactly as given, id included.
+    pub fn insert_instance_row(&self, row: &InstanceRow) -> Result<(), StoreError> {
+        self.exec(
+            &format!(
+                "INSERT INTO instances ({INSTANCE_COLUMNS}) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+            ),
+            params![
+                row.id,
+                row.definition_id,
+                row.workflow,
+                row.status,
+                row.outcome,
+                row.states,
+                row.requester,
+                row.parent_id,
+                row.snapshot,
+                row.version,
+                row.next_due,
+                row.head_hash,
+                row.created_at,
+                row.updated_at,
+                row.next_alarm
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The schedule occurrences that started `instance`.
+    pub fn schedule_runs_of(&self, instance: i64) -> Result<Vec<ScheduleRunRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT workflow, schedule, due, instance_id FROM schedule_runs WHERE instance_id = ?1 ORDER BY due",
+        )?;
+        let rows = stmt
+            .query_map([instance], |r| {
+                Ok(ScheduleRunRow { workflow: r.get(0)?, schedule: r.get(1)?, due: r.get(2)?, instance_id: r.get(3)? })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
