@@ -71,7 +71,9 @@ pub(crate) fn load(
     let (workflow, _) = ctx.definition(row.definition_id)?;
     let instance: Instance = serde_json::from_str(&row.snapshot)
         .map_err(|e| StoreError::Damaged(format!("snapshot of instance {id}: {e}")))?;
-    Ok((row.definition_id, workflow, instance, row.version))
+    let answer = (row.definition_id, workflow, instance.clone(), row.version);
+    ctx.loaded = Some((row, instance));
+    Ok(answer)
 }
 
 /// What `act` resolves its request to.

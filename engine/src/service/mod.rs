@@ -134,11 +134,14 @@ pub(crate) struct Context<'t, 'c> {
     pub(crate) now: DateTime<FixedOffset>,
     cache: &'t mut Cache,
     callees: Option<Callees>,
+    /// The instance a command loaded to check its request, kept so that recording the event in
+    /// the same transaction does not read and decode it again.
+    pub(crate) loaded: Option<(crate::store::InstanceRow, crate::runtime::Instance)>,
 }
 
 impl<'t, 'c> Context<'t, 'c> {
     pub(crate) fn new(tx: &'t Tx<'c>, now: DateTime<FixedOffset>, cache: &'t mut Cache) -> Self {
-        Self { tx, now, cache, callees: None }
+        Self { tx, now, cache, callees: None, loaded: None }
     }
 
     /// Look up the answers to `queries` in this transaction, for instance `asking` (which never

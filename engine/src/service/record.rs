@@ -129,15 +129,22 @@ impl Context<'_, '_> {
         expected: Option<i64>,
         mut event: Event,
     ) -> Result<Vec<Recorded>, ServiceError> {
-        let row = self.tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+        let (row, before) = match self.loaded.take() {
+            // Loaded earlier in this transaction, so nothing can have changed it since.
+            Some((row, instance)) if row.id == id => (row, instance),
+            _ => {
+                let row = self.tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+                let instance: Instance = serde_json::from_str(&row.snapshot)
+                    .map_err(|e| StoreError::Damaged(format!("snapshot of instance {id}: {e}")))?;
+                (row, instance)
+            }
+        };
         if let Some(v) = expected {
             if v != row.version {
                 return Err(self.stale(id, v, row.version)?.into());
             }
         }
         let (workflow, hash) = self.definition(row.definition_id)?;
-        let before: Instance = serde_json::from_str(&row.snapshot)
-            .map_err(|e| StoreError::Damaged(format!("snapshot of instance {id}: {e}")))?;
         // Every event of an instance reads in its workflow's time zone, whoever wrote it.
         event.at = event.at.with_timezone(&workflow.timezone());
         let applied = self.apply_answering(Some(id), &workflow, Some(&before), &mut event)?;

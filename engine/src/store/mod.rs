@@ -201,9 +201,12 @@ impl Store {
     /// # Errors
     /// `f`'s error (after rolling back), or a database error.
     pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
-        let result = f(&Tx { tx: &tx })?;
-        tx.commit().map_err(StoreError::from)?;
+        // Cached statements rather than rusqlite's `Transaction`, which parses BEGIN and COMMIT
+        // anew each time: a tenth of the cost of a step on an in-memory database.
+        self.conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut s| s.execute([])).map_err(StoreError::from)?;
+        let guard = Rollback { conn: &self.conn, done: false };
+        let result = f(&Tx { tx: guard.conn })?;
+        guard.commit()?;
         Ok(result)
     }
 
@@ -236,7 +239,29 @@ impl Store {
 
 /// One open transaction.
 pub struct Tx<'c> {
-    tx: &'c rusqlite::Transaction<'c>,
+    tx: &'c Connection,
+}
+
+/// Rolls the open write transaction back unless it was committed: on an error, and on a panic.
+struct Rollback<'c> {
+    conn: &'c Connection,
+    done: bool,
+}
+
+impl Rollback<'_> {
+    fn commit(mut self) -> Result<(), StoreError> {
+        self.conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([]))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Rollback<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.prepare_cached("ROLLBACK").and_then(|mut s| s.execute([]));
+        }
+    }
 }
 
 fn definition_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DefinitionRow> {
