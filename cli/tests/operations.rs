@@ -8,18 +8,6 @@ use std::path::PathBuf;
 
 use common::{liucheng, Run};
 
-const ORG: &str = "title: 示例公司 / Example company
-people:
-  zhang_san: { name: 张三, roles: [buyer] }
-  li_si: { name: 李四, roles: [buyer] }
-  wang_wu: { name: 王五, roles: [manager, director] }
-  wu_shi: { name: 吴十, roles: [manager] }
-  zhao_liu: { name: 赵六, roles: [legal] }
-  qian_qi: { name: 钱七, roles: [finance] }
-  zhou_jiu: { name: 周九, roles: [cfo] }
-  sun_ba: { name: 孙八, roles: [general_manager] }
-";
-
 struct Db {
     dir: PathBuf,
 }
@@ -29,12 +17,11 @@ impl Db {
         let dir = std::env::temp_dir().join(format!("liucheng-ops-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("org.yaml"), ORG).unwrap();
         let db = Db { dir };
         let files = ["tests/fixtures/valid/approval-operations.yaml", "tests/fixtures/valid/finance-signing.yaml"];
         assert_eq!(db.run("2026-11-30T09:00:00+08:00", &[&["deploy"], &files[..]].concat()).code, 0);
-        let org = db.dir.join("org.yaml").display().to_string();
-        assert_eq!(db.run("2026-11-30T09:00:00+08:00", &["org", "load", &org]).code, 0);
+        let org = "tests/fixtures/orgs/approval-operations.yaml";
+        assert_eq!(db.run("2026-11-30T09:00:00+08:00", &["org", "load", org]).code, 0);
         db
     }
 

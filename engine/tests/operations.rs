@@ -12,17 +12,7 @@ use liucheng_engine::service::{ActRequest, Op, OperationRequest, ServiceError};
 use serde_json::{json, Map, Value};
 use world::{refused, t, World, T0};
 
-const ORG: &str = "
-people:
-  zhang_san: { name: 张三, roles: [buyer] }
-  li_si: { name: 李四, roles: [buyer] }
-  wang_wu: { name: 王五, roles: [manager, director] }
-  wu_shi: { name: 吴十, roles: [manager] }
-  zhao_liu: { name: 赵六, roles: [legal] }
-  qian_qi: { name: 钱七, roles: [finance] }
-  zhou_jiu: { name: 周九, roles: [cfo] }
-  sun_ba: { name: 孙八, roles: [general_manager] }
-";
+const ORG: &str = include_str!("../../tests/fixtures/orgs/approval-operations.yaml");
 
 fn world() -> World {
     let mut w = World::new();

@@ -115,9 +115,7 @@ pub fn check_transfer(
     state: StateId,
     to: &str,
 ) -> Result<String, RuntimeError> {
-    check_allowed(workflow, state, Operation::Transfer)?;
-    task_only(workflow, state, "transfer")?;
-    let role = check_holds(workflow, instance, person, state)?;
+    let role = handing_on(workflow, instance, person, state, Operation::Transfer)?;
     let target = target(org, instance, person, to, "take over this step")?;
     could_act(workflow, instance, target, state).map_err(|e| RuntimeError::BadTarget {
         person: to.to_owned(),
@@ -139,9 +137,7 @@ pub fn check_delegate(
     state: StateId,
     to: &str,
 ) -> Result<String, RuntimeError> {
-    check_allowed(workflow, state, Operation::Delegate)?;
-    task_only(workflow, state, "delegate")?;
-    let role = check_holds(workflow, instance, person, state)?;
+    let role = handing_on(workflow, instance, person, state, Operation::Delegate)?;
     target(org, instance, person, to, "work on this step")?;
     Ok(role)
 }
@@ -256,14 +252,23 @@ pub fn who_must_act(workflow: &Workflow, org: &Org, instance: &Instance, state: 
     people
 }
 
-fn task_only(workflow: &Workflow, state: StateId, operation: &str) -> Result<(), RuntimeError> {
-    match workflow.state(state).kind() {
-        StateKind::Task { .. } => Ok(()),
-        _ => Err(RuntimeError::NotForSignoff {
-            operation: operation.to_owned(),
+/// What handing a task on (transfer, delegate) asks of the person who holds it: the workflow
+/// allows `op` there, it is a task, and it is theirs; returns the role they hold it by.
+fn handing_on(
+    workflow: &Workflow,
+    instance: &Instance,
+    person: &Person,
+    state: StateId,
+    op: Operation,
+) -> Result<String, RuntimeError> {
+    check_allowed(workflow, state, op)?;
+    if !matches!(workflow.state(state).kind(), StateKind::Task { .. }) {
+        return Err(RuntimeError::NotForSignoff {
+            operation: operation_name(op).to_owned(),
             state: workflow.state(state).name().to_owned(),
-        }),
+        });
     }
+    check_holds(workflow, instance, person, state)
 }
 
 /// The person a step is handed to: known, not the one handing it, and never the requester, so

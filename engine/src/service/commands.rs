@@ -63,15 +63,21 @@ pub(crate) fn person<'o>(org: &'o Org, id: &str) -> Result<&'o Person, RuntimeEr
     })
 }
 
+/// Load instance `id` for a command, refusing with what happened since when it is no longer at
+/// `expected` (its event count, as the operator saw it).
 pub(crate) fn load(
     ctx: &mut Context<'_, '_>,
     id: i64,
-) -> Result<(i64, std::sync::Arc<Workflow>, Instance, i64), ServiceError> {
+    expected: Option<i64>,
+) -> Result<(std::sync::Arc<Workflow>, Instance, i64), ServiceError> {
     let row = ctx.tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+    if let Some(v) = expected.filter(|v| *v != row.version) {
+        return Err(ctx.stale(id, v, row.version)?.into());
+    }
     let (workflow, _) = ctx.definition(row.definition_id)?;
     let instance: Instance = serde_json::from_str(&row.snapshot)
         .map_err(|e| StoreError::Damaged(format!("snapshot of instance {id}: {e}")))?;
-    let answer = (row.definition_id, workflow, instance.clone(), row.version);
+    let answer = (workflow, instance.clone(), row.version);
     ctx.loaded = Some((row, instance));
     Ok(answer)
 }
@@ -268,12 +274,7 @@ impl Service {
         let cache = &mut self.cache;
         self.store.write(|tx| {
             let mut ctx = Context::new(tx, request.now, cache);
-            let (_, workflow, instance, version) = load(&mut ctx, request.instance)?;
-            if let Some(v) = request.expect_version {
-                if v != version {
-                    return Err(ctx.stale(request.instance, v, version)?.into());
-                }
-            }
+            let (workflow, instance, version) = load(&mut ctx, request.instance, request.expect_version)?;
             let org = ctx.org()?;
             let actor = person(&org, &request.actor)?;
             let person = match principal {
@@ -357,7 +358,7 @@ impl Service {
         let cache = &mut self.cache;
         self.store.write(|tx| {
             let mut ctx = Context::new(tx, now, cache);
-            let (_, workflow, instance, version) = load(&mut ctx, id)?;
+            let (workflow, instance, version) = load(&mut ctx, id, None)?;
             let org = ctx.org()?;
             let person = person(&org, actor)?;
             check_cancel(&workflow, &instance, person)?;

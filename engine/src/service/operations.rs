@@ -109,12 +109,7 @@ impl Service {
         let cache = &mut self.cache;
         self.store.write(|tx| {
             let mut ctx = Context::new(tx, request.now, cache);
-            let (_, workflow, instance, version) = load(&mut ctx, request.instance)?;
-            if let Some(v) = request.expect_version {
-                if v != version {
-                    return Err(ctx.stale(request.instance, v, version)?.into());
-                }
-            }
+            let (workflow, instance, version) = load(&mut ctx, request.instance, request.expect_version)?;
             let org = ctx.org()?;
             let person = person(&org, &request.actor)?;
             let comment = request.comment.clone().filter(|c| !c.trim().is_empty());

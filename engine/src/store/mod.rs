@@ -446,30 +446,9 @@ impl Tx<'_> {
         Ok(self.tx.prepare_cached(&sql)?.query_row([id], instance_row).optional()?)
     }
 
-    /// Store a new instance (its snapshot after the first event); returns its id.
+    /// Store a new instance (its snapshot after the first event); returns the id SQLite gave it.
     pub fn insert_instance(&self, row: &InstanceRow) -> Result<i64, StoreError> {
-        self.exec(
-            "INSERT INTO instances (definition_id, workflow, status, outcome, states, requester, parent_id, snapshot, \
-             version, next_due, head_hash, created_at, updated_at, next_alarm) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
-                row.definition_id,
-                row.workflow,
-                row.status,
-                row.outcome,
-                row.states,
-                row.requester,
-                row.parent_id,
-                row.snapshot,
-                row.version,
-                row.next_due,
-                row.head_hash,
-                row.created_at,
-                row.updated_at,
-                row.next_alarm
-            ],
-        )?;
-        Ok(self.tx.last_insert_rowid())
+        self.insert_instance_with(None, row)
     }
 
     /// Replace an instance's snapshot if it is still at `expected_version`; returns whether it was.
@@ -764,13 +743,19 @@ impl Tx<'_> {
 
     /// Store an instance row exactly as given, id included.
     pub fn insert_instance_row(&self, row: &InstanceRow) -> Result<(), StoreError> {
+        self.insert_instance_with(Some(row.id), row).map(|_| ())
+    }
+
+    /// Insert `row` with this id, or with the next one when `None` (an `INTEGER PRIMARY KEY`
+    /// given NULL is assigned by SQLite).
+    fn insert_instance_with(&self, id: Option<i64>, row: &InstanceRow) -> Result<i64, StoreError> {
         self.exec(
             &format!(
                 "INSERT INTO instances ({INSTANCE_COLUMNS}) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
             ),
             params![
-                row.id,
+                id,
                 row.definition_id,
                 row.workflow,
                 row.status,
@@ -787,7 +772,7 @@ impl Tx<'_> {
                 row.next_alarm
             ],
         )?;
-        Ok(())
+        Ok(self.tx.last_insert_rowid())
     }
 
     /// The schedule occurrences that started `instance`.
