@@ -43,7 +43,10 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         print_json(&rows);
         return super::EXIT_OK;
     }
-    let views: Vec<EventView> = events.into_iter().map(EventView::from).collect();
+    let views: Vec<EventView> = match service.history(args.instance) {
+        Ok(v) => v,
+        Err(e) => return fail(&e, json),
+    };
     let t = crate::session::events_table(&views, true);
     outln!("{t}");
     super::EXIT_OK

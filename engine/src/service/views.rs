@@ -114,21 +114,37 @@ impl From<EventRow> for EventView {
 
 /// An approval operation in words an auditor reads; `None` for the other events.
 fn words(kind: &crate::runtime::EventKind, row: &EventRow) -> Option<String> {
+    words_with(kind, row, &|p: &str| p.to_owned(), &|s: &str| format!("`{s}`"))
+}
+
+/// `words`, naming people with `person` and steps with `step_title`.
+fn words_with(
+    kind: &crate::runtime::EventKind,
+    row: &EventRow,
+    person: &dyn Fn(&str) -> String,
+    step_title: &dyn Fn(&str) -> String,
+) -> Option<String> {
     use crate::runtime::EventKind;
-    let step = row.state.as_deref().unwrap_or("?");
+    let step = step_title(row.state.as_deref().unwrap_or("?"));
     Some(match kind {
-        EventKind::Transferred { to, .. } => format!("transferred `{step}` to {to}"),
-        EventKind::Delegated { to, .. } => format!("delegated `{step}` to {to}"),
-        EventKind::DelegationReturned { .. } => format!("handed `{step}` back"),
-        EventKind::Returned { .. } => format!("returned the instance from `{step}` to `{}`", row.to_states),
-        EventKind::Withdrawn { .. } => format!("withdrew their action in `{step}`"),
-        EventKind::Reminded { to, automatic, .. } => {
-            let whom = if to.is_empty() { "nobody (no one may act)".to_owned() } else { to.join(", ") };
-            let why = if *automatic { " before its deadline" } else { "" };
-            format!("reminded {whom} to act on `{step}`{why}")
+        EventKind::Transferred { to, .. } => format!("transferred {step} to {}", person(to)),
+        EventKind::Delegated { to, .. } => format!("delegated {step} to {}", person(to)),
+        EventKind::DelegationReturned { .. } => format!("handed {step} back"),
+        EventKind::Returned { .. } => {
+            format!("returned the instance from {step} to {}", step_title(&row.to_states))
         }
-        EventKind::SignerAdded { person, .. } => format!("added {person} as a signer of `{step}`"),
-        EventKind::SignerRemoved { slot, .. } => format!("removed the signer {slot} from `{step}`"),
+        EventKind::Withdrawn { .. } => format!("withdrew their action in {step}"),
+        EventKind::Reminded { to, automatic, .. } => {
+            let whom = if to.is_empty() {
+                "nobody (no one may act)".to_owned()
+            } else {
+                to.iter().map(|p| person(p)).collect::<Vec<_>>().join(", ")
+            };
+            let why = if *automatic { " before its deadline" } else { "" };
+            format!("reminded {whom} to act on {step}{why}")
+        }
+        EventKind::SignerAdded { person: added, .. } => format!("added {} as a signer of {step}", person(added)),
+        EventKind::SignerRemoved { slot, .. } => format!("removed the signer {slot} from {step}"),
         _ => return None,
     })
 }
@@ -454,6 +470,40 @@ impl Service {
         let now = chrono::Utc::now().fixed_offset();
         let cache = &mut self.cache;
         self.store.read(|tx| Context::new(tx, now, cache).org())
+    }
+
+    /// Instance `id`'s history for people: the approval operations in words, with people's names
+    /// and steps' titles.
+    ///
+    /// # Errors
+    /// When there is no such instance.
+    pub fn history(&mut self, id: i64) -> Result<Vec<EventView>, ServiceError> {
+        let now = chrono::Utc::now().fixed_offset();
+        let cache = &mut self.cache;
+        self.store.read(|tx| {
+            let mut ctx = Context::new(tx, now, cache);
+            let row = tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+            let (workflow, _) = ctx.definition(row.definition_id)?;
+            let org = ctx.org().ok();
+            let person = |p: &str| match org.as_ref().and_then(|o| o.person(p)) {
+                Some(found) => format!("{} ({p})", found.name),
+                None => p.to_owned(),
+            };
+            let step = |s: &str| {
+                let title = |name: &str| workflow.find_state(name).map(|id| workflow.state(id).title().to_owned());
+                s.split(',').map(|n| title(n).unwrap_or_else(|| n.to_owned())).collect::<Vec<_>>().join(", ")
+            };
+            let mut out = Vec::new();
+            for e in tx.events(id, 0)? {
+                let kind = serde_json::from_str::<crate::runtime::Event>(&e.payload).ok().map(|ev| ev.kind);
+                let words =
+                    kind.as_ref().and_then(|k| words_with(k, &e, &person, &|s: &str| format!("「{}」", step(s))));
+                let mut view = EventView::from(e);
+                view.words = words;
+                out.push(view);
+            }
+            Ok(out)
+        })
     }
 
     /// Every event of an instance, in order.
