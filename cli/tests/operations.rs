@@ -56,6 +56,7 @@ fn a_contract_approval_transferred_returned_and_completed() {
         ("2026-11-30T09:31:00+08:00", &["transfer", "1", "--as", "wang_wu", "--to", "wu_shi", "--reason", "休假"]),
         ("2026-11-30T10:00:00+08:00", &["act", "1", "approve", "--as", "wang_wu"]),
         ("2026-11-30T10:10:00+08:00", &["delegate", "1", "--as", "wu_shi", "--to", "zhao_liu", "-m", "请核对合同条款"]),
+        ("2026-11-30T10:30:00+08:00", &["list", "--mine", "--as", "zhao_liu"]),
         ("2026-11-30T11:00:00+08:00", &["hand-back", "1", "--as", "zhao_liu", "-m", "第7条违约金偏低"]),
         ("2026-11-30T11:30:00+08:00", &["remind", "1", "--as", "zhang_san", "-m", "下周开工,请尽快"]),
         ("2026-11-30T11:31:00+08:00", &["list", "--mine", "--as", "wu_shi"]),

@@ -77,8 +77,20 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
             let signed = if token.signed.is_empty() { "nobody yet".to_owned() } else { token.signed.join(", ") };
             outln!("  sign-off: {rule}; signed: {signed}");
         }
+        if let Some(signers) = &token.signers {
+            outln!("  signers now (added or removed): {}", signers.join(", "));
+        }
         if let Some(child) = token.child {
             outln!("  waiting for sub-workflow instance {child}");
+        }
+        if let Some(person) = &token.assignee {
+            outln!("  transferred to {person}: only they may act on it");
+        }
+        if let Some((to, by)) = &token.delegated {
+            outln!("  delegated to {to} by {by}: {to} hands it back with `liucheng hand-back`");
+        }
+        if let Some(at) = &token.reminded_at {
+            outln!("  reminded at {at}");
         }
         if !token.actions.is_empty() {
             let mut t = table(&["action", "by", "needs", "may also set", "when"]);

@@ -346,6 +346,15 @@ pub fn available_actions(
         return Ok(offers);
     }
     for token in &instance.tokens {
+        if let Some(d) = token.delegation.as_ref().filter(|d| d.to == person.id) {
+            // The delegate's part is to work on it and hand it back.
+            offers.push(Offer {
+                state: token.state,
+                action: "hand-back".into(),
+                role: format!("delegate of {}", d.by),
+            });
+            continue;
+        }
         if check_holder(workflow, instance, token.state, &person.id).is_err() {
             continue;
         }

@@ -551,7 +551,8 @@ impl<'a> Resolver<'a> {
                     &p.key(person),
                 );
             }
-            for (i, a) in actions.iter().enumerate() {
+            // `hand-back` is what a step delegated to someone offers them, whatever the step.
+            for (i, a) in actions.iter().enumerate().filter(|(_, a)| a.as_str() != "hand-back") {
                 self.action(w, a, None, &p.key(person).index(i));
             }
             can_act.push((person.clone(), actions.clone()));

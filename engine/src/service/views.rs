@@ -48,6 +48,18 @@ pub struct TokenView {
     pub rule: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub child: Option<i64>,
+    /// Transferred (转办) to this person alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    /// Delegated (委派): to whom, and by whom.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delegated: Option<(String, String)>,
+    /// For a sign-off whose signers were changed (加签, 减签): the signers it waits for now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signers: Option<Vec<String>>,
+    /// When someone was last reminded to act on it (催办).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminded_at: Option<String>,
 }
 
 /// An event, for people.
@@ -311,6 +323,10 @@ impl Service {
                         signed: t.signatures.iter().map(|s| format!("{} ({})", s.person, s.role)).collect(),
                         rule: rule_text(&workflow, t.state),
                         child: t.child,
+                        assignee: t.assignee.clone(),
+                        delegated: t.delegation.as_ref().map(|d| (d.to.clone(), d.by.clone())),
+                        signers: t.slots.as_ref().map(|slots| slots.iter().map(ToString::to_string).collect()),
+                        reminded_at: t.reminded_at.map(|r| r.to_rfc3339()),
                     }
                 })
                 .collect();
