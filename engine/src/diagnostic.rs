@@ -305,7 +305,7 @@ impl Problem {
             Problem::BadTimezone { .. } => "write an offset such as `+08:00`".into(),
             Problem::BadRule { kind, .. } => {
                 if *kind == "a sign-off" {
-                    "use `all`, `any`, `in_order` or a number k (at least k)".into()
+                    "use `all`, `any`, `in_order`, `majority` or a number k (at least k)".into()
                 } else {
                     "use `all`, `any` or a number k (at least k)".into()
                 }

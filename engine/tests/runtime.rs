@@ -324,3 +324,18 @@ fn an_inbox_shows_an_action_only_when_its_query_guard_holds() {
     let cases = mine.iter().filter(|i| (i.id == a || i.id == b) && confirms(&i.your_actions) == 1).count();
     assert_eq!(cases, 2, "a director may confirm both");
 }
+
+#[test]
+fn a_majority_vote_needs_more_than_half_of_the_members() {
+    let mut w = World::new();
+    let org = "people:\n  p: {name: 计划员, roles: [planner]}\n  \
+               m1: {name: 委员一, roles: [member]}\n  m2: {name: 委员二, roles: [member]}\n  \
+               m3: {name: 委员三, roles: [member]}\n  m4: {name: 委员四, roles: [member]}\n";
+    w.service.load_org(Path::new("org.yaml"), org.as_bytes(), t(T0)).unwrap();
+    let id = w.start("majority-vote", "p", json!({})).unwrap();
+    w.act(id, "sign", "m1").unwrap();
+    w.act(id, "sign", "m2").unwrap();
+    assert_eq!(w.states(id), ["vote"], "two of four is not more than half");
+    w.act(id, "sign", "m3").unwrap();
+    assert_eq!(w.status(id).1.as_deref(), Some("adopted"));
+}

@@ -702,6 +702,21 @@ pub enum SignoffRule {
     AtLeast(usize),
     /// Every signer, in the listed order.
     InOrder,
+    /// More than half of the signers (of every holder of the role, for a body).
+    Majority,
+}
+
+impl SignoffRule {
+    /// How many signatures complete a sign-off of `n` signers under this rule.
+    #[must_use]
+    pub fn needed(self, n: usize) -> usize {
+        match self {
+            SignoffRule::All | SignoffRule::InOrder => n,
+            SignoffRule::Any => 1,
+            SignoffRule::AtLeast(k) => k,
+            SignoffRule::Majority => n / 2 + 1,
+        }
+    }
 }
 
 /// A multi-party sign-off.

@@ -94,6 +94,7 @@ fn node_lines(workflow: &Workflow, state: &State) -> Vec<String> {
                 SignoffRule::Any => "any".to_owned(),
                 SignoffRule::AtLeast(k) => format!("{k} of"),
                 SignoffRule::InOrder => "in order".to_owned(),
+                SignoffRule::Majority => "a majority of".to_owned(),
             };
             lines.push(format!("会签 sign-off: {rule}: {who}"));
             if let Some(c) = s.checklist() {

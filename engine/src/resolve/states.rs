@@ -347,6 +347,7 @@ impl Ctx<'_> {
             None => SignoffRule::All,
             Some(RawRule::Named(n)) if n == "all" => SignoffRule::All,
             Some(RawRule::Named(n)) if n == "any" => SignoffRule::Any,
+            Some(RawRule::Named(n)) if n == "majority" => SignoffRule::Majority,
             Some(RawRule::Named(n)) if n == "in_order" => {
                 if listed.is_none() {
                     let message = "`in_order` needs the signers listed with `by`, in order".into();

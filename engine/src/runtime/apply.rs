@@ -136,14 +136,11 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
             if let Some(principal) = &event.on_behalf_of {
                 run.instance.actors.push((*state, principal.clone()));
             }
-            let complete = match (signoff.signers(), signoff.rule()) {
+            let complete = match signoff.signers() {
                 _ if by_slots.is_some() => by_slots.unwrap_or_default(),
-                (_, SignoffRule::Any) => true,
-                (_, SignoffRule::AtLeast(k)) => signed >= k,
-                (Signers::Roles(roles), SignoffRule::All | SignoffRule::InOrder) => signed >= roles.len(),
-                (Signers::Body(_), SignoffRule::All | SignoffRule::InOrder) => {
-                    signed >= body_size.unwrap_or(usize::MAX)
-                }
+                Signers::Roles(roles) => signed >= signoff.rule().needed(roles.len()),
+                // How many hold the role was recorded when signing; without it, wait for more.
+                Signers::Body(_) => body_size.is_some_and(|n| signed >= signoff.rule().needed(n)),
             };
             run.instance.actors.push((*state, event.actor.clone()));
             if complete {
@@ -511,11 +508,7 @@ fn default_slots(workflow: &Workflow, state: StateId) -> Result<Vec<Slot>, Runti
 fn slots_complete(rule: SignoffRule, token: &Token) -> bool {
     let slots = token.slots.as_deref().unwrap_or_default();
     let signed = slots.iter().filter(|s| s.signed_in(&token.signatures)).count();
-    match rule {
-        SignoffRule::Any => signed >= 1,
-        SignoffRule::AtLeast(k) => signed >= k,
-        SignoffRule::All | SignoffRule::InOrder => signed >= slots.len(),
-    }
+    signed >= rule.needed(slots.len())
 }
 
 /// Replay `events` from nothing: the state the instance must have.

@@ -285,6 +285,7 @@ fn rule_text(workflow: &Workflow, state: crate::model::workflow::StateId) -> Opt
         SignoffRule::Any => format!("any of {n}"),
         SignoffRule::AtLeast(k) => format!("{k} of {n}"),
         SignoffRule::InOrder => format!("all of {n}, in order"),
+        SignoffRule::Majority => format!("a majority of {n}"),
     })
 }
 

@@ -180,7 +180,7 @@ pub struct RawState {
     /// Join: the waiting states this join consumes; it fires by `rule` and goes `to`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join: Option<Vec<String>>,
-    /// With `join` or `signoff`: `all`, `any`, `in_order` (sign-off only) or a number k (at least k).
+    /// With `join` or `signoff`: `all`, `any`, `in_order` and `majority` (sign-off only) or a number k (at least k).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<RawRule>,
     /// Multi-party sign-off (会签) on this step.
@@ -274,9 +274,9 @@ impl JsonSchema for RawRule {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "`all`, `any`, `in_order` (sign-off only), or a whole number k: at least k.",
+            "description": "`all`, `any`, `in_order` and `majority` (sign-off only), or a whole number k: at least k.",
             "oneOf": [
-                { "type": "string", "enum": ["all", "any", "in_order"] },
+                { "type": "string", "enum": ["all", "any", "in_order", "majority"] },
                 { "type": "integer", "minimum": 1 }
             ]
         })
