@@ -4,7 +4,7 @@ use liucheng_engine::service::ActRequest;
 
 use crate::session::{fail, print_json, ActorArgs, DataArgs, DbArgs};
 
-/// Take an action (approve, reject, return, …), or `sign` / `reject` a sign-off.
+/// Take an action (approve, reject, return, …), or `sign` / `reject` a sign-off
 ///
 /// The action is looked up in the instance's active states; name the state with `--state` when
 /// two active states offer the same action. For a sign-off with a checklist, give the answers as
@@ -18,6 +18,7 @@ use crate::session::{fail, print_json, ActorArgs, DataArgs, DbArgs};
 ///   liucheng act 7 sign --as chen_qi --data identity=true --data site=true
 ///   liucheng act 12 approve --as wu_shi --for wang_wu --comment 代王五审批
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// The instance id.
     instance: i64,

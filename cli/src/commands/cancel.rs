@@ -2,7 +2,7 @@
 
 use crate::session::{fail, print_json, ActorArgs, DbArgs};
 
-/// Withdraw or cancel a running instance.
+/// Withdraw or cancel a running instance
 ///
 /// Its requester may withdraw it, and the roles the workflow's `cancel.by` names may cancel it.
 /// Running sub-workflow instances it started are cancelled with it.
@@ -10,6 +10,7 @@ use crate::session::{fail, print_json, ActorArgs, DbArgs};
 /// Example:
 ///   liucheng cancel 12 --as zhang_san --reason 行程取消
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// The instance id.
     instance: i64,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::files;
 use crate::session::{fail, print_json, table, DbArgs};
 
-/// Validate workflow files and store each as a new version in the database.
+/// Validate workflow files and store each as a new version in the database
 ///
 /// Deploying the same text again changes nothing. Running instances keep the version they
 /// started with; new instances use the latest. If any file is invalid, nothing is deployed and
@@ -15,6 +15,7 @@ use crate::session::{fail, print_json, table, DbArgs};
 ///   liucheng deploy workflows/
 ///   liucheng --db hospital.db deploy workflows/emergency-surgery.yaml
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Workflow files or folders.
     #[arg(required = true, value_name = "PATH")]

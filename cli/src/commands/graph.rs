@@ -9,7 +9,7 @@ use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use crate::files;
 use crate::report::{self, Format};
 
-/// Draw a workflow as a Mermaid or Graphviz diagram.
+/// Draw a workflow as a Mermaid or Graphviz diagram
 ///
 /// States with their titles, roles on actions, guards on branches, forks and joins as bars,
 /// sign-offs, sub-workflow calls, and deadlines as dashed edges.
@@ -20,6 +20,7 @@ use crate::report::{self, Format};
 ///   liucheng graph workflows/emergency-surgery.yaml > surgery.mmd
 ///   liucheng graph expense.yaml --format dot | dot -Tsvg > expense.svg
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// The workflow file.
     #[arg(value_name = "FILE")]

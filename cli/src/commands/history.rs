@@ -4,7 +4,7 @@ use liucheng_engine::service::EventView;
 
 use crate::session::{fail, print_json, DbArgs};
 
-/// Show the full timeline of an instance, for auditors.
+/// Show the full timeline of an instance, for auditors
 ///
 /// Every event: who did what as which role, when, from which states to which, the fields it
 /// changed (old → new), comments, and its hash.
@@ -13,6 +13,7 @@ use crate::session::{fail, print_json, DbArgs};
 ///   liucheng history 12
 ///   liucheng --json history 12 > instance-12.json
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// The instance id.
     instance: i64,

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 
-/// Convert process models from other tools into liucheng workflows.
+/// Convert process models from other tools into liucheng workflows
 ///
 /// BPMN 2.0 (bpmn.io, Camunda, Flowable, Signavio…): user tasks become human steps whose roles
 /// come from candidate groups, performers or lanes; exclusive, parallel and inclusive gateways
@@ -27,6 +27,7 @@ use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 ///   liucheng import order.bpmn -o workflows/
 ///   liucheng import --from lola model.lola | less
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Model files.
     #[arg(required = true, value_name = "FILE")]

@@ -4,13 +4,14 @@ use liucheng_engine::store::InstanceFilter;
 
 use crate::session::{fail, print_json, table, DbArgs};
 
-/// List instances, newest first.
+/// List instances, newest first
 ///
 /// Examples:
 ///   liucheng list --mine --as wang_wu        # what I can act on now
 ///   liucheng list --workflow leave-request --status done
 ///   liucheng list --overdue
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Only instances of this workflow.
     #[arg(long)]

@@ -20,7 +20,7 @@ pub struct Common {
     expect_version: Option<i64>,
 }
 
-/// Transfer (转办) a step you hold to another person, for good.
+/// Transfer (转办) a step you hold to another person, for good
 ///
 /// From then on only they may act on it. They must hold a role that may act on the step and pass
 /// its separation-of-duty rules; the requester can never be given their own request. A reason is
@@ -29,6 +29,7 @@ pub struct Common {
 /// Example:
 ///   liucheng transfer 12 --as wang_wu --to wu_shi --reason 休假
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct TransferArgs {
     #[command(flatten)]
     common: Common,
@@ -40,7 +41,7 @@ pub struct TransferArgs {
     reason: String,
 }
 
-/// Delegate (委派) a step you hold to someone to work on; it comes back to you to decide.
+/// Delegate (委派) a step you hold to someone to work on; it comes back to you to decide
 ///
 /// While delegated, neither of you can take its actions; they hand it back with `hand-back` and
 /// their view, and then the decision is yours alone.
@@ -48,6 +49,7 @@ pub struct TransferArgs {
 /// Example:
 ///   liucheng delegate 12 --as wang_wu --to zhao_liu --comment 请核对合同条款
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct DelegateArgs {
     #[command(flatten)]
     common: Common,
@@ -59,11 +61,12 @@ pub struct DelegateArgs {
     comment: Option<String>,
 }
 
-/// Hand a step delegated to you back to the person who delegated it, with your view.
+/// Hand a step delegated to you back to the person who delegated it, with your view
 ///
 /// Example:
 ///   liucheng hand-back 12 --as zhao_liu --comment 条款无误
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct HandBackArgs {
     #[command(flatten)]
     common: Common,
@@ -72,7 +75,7 @@ pub struct HandBackArgs {
     comment: String,
 }
 
-/// Return (退回) the instance from a step you hold to an earlier step it passed through.
+/// Return (退回) the instance from a step you hold to an earlier step it passed through
 ///
 /// Any earlier step where people act may be named, unless the workflow restricts them
 /// (`return_to:`). Within one parallel branch only that branch goes back; to a step before the
@@ -82,6 +85,7 @@ pub struct HandBackArgs {
 /// Example:
 ///   liucheng return 12 --as wang_wu --to draft --reason 预算表缺少明细
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct ReturnArgs {
     #[command(flatten)]
     common: Common,
@@ -93,7 +97,7 @@ pub struct ReturnArgs {
     reason: String,
 }
 
-/// Withdraw (撤回) your own last action while nobody has acted on what it led to.
+/// Withdraw (撤回) your own last action while nobody has acted on what it led to
 ///
 /// The step you acted in becomes yours again, with its deadline as it was, and the values your
 /// action filled in are set back. A signature on a sign-off still in progress is taken back alone.
@@ -101,6 +105,7 @@ pub struct ReturnArgs {
 /// Example:
 ///   liucheng withdraw 12 --as zhang_san --reason 附件传错了
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct WithdrawArgs {
     #[command(flatten)]
     common: Common,
@@ -109,7 +114,7 @@ pub struct WithdrawArgs {
     reason: Option<String>,
 }
 
-/// Remind (催办) whoever must act on a step now.
+/// Remind (催办) whoever must act on a step now
 ///
 /// The reminder is recorded in the history and shown in their `list --mine`. The requester and
 /// anyone who has acted on the instance may remind. Deadlines with `remind:` send reminders by
@@ -118,6 +123,7 @@ pub struct WithdrawArgs {
 /// Example:
 ///   liucheng remind 12 --as zhang_san --comment 出差在即,请尽快审批
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct RemindArgs {
     #[command(flatten)]
     common: Common,
@@ -126,7 +132,7 @@ pub struct RemindArgs {
     comment: Option<String>,
 }
 
-/// Add a signer (加签) to a sign-off in progress.
+/// Add a signer (加签) to a sign-off in progress
 ///
 /// Allowed to the roles the sign-off's `add_signer_by` names. The person added signs in their own
 /// name; for a sign-off signed in order they sign just after the next signer, or just before them
@@ -135,6 +141,7 @@ pub struct RemindArgs {
 /// Example:
 ///   liucheng add-signer 12 --as sun_ba --person zhao_liu --before
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct AddSignerArgs {
     #[command(flatten)]
     common: Common,
@@ -149,7 +156,7 @@ pub struct AddSignerArgs {
     comment: Option<String>,
 }
 
-/// Remove a signer (减签) who has not yet signed from a sign-off in progress.
+/// Remove a signer (减签) who has not yet signed from a sign-off in progress
 ///
 /// Allowed to the roles the sign-off's `add_signer_by` names. Name the signer by role, or by
 /// person for one added by name. The signers left must still be able to meet the rule (a
@@ -158,6 +165,7 @@ pub struct AddSignerArgs {
 /// Example:
 ///   liucheng remove-signer 12 --as sun_ba --signer cto --comment 技术部门不涉及
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct RemoveSignerArgs {
     #[command(flatten)]
     common: Common,

@@ -5,7 +5,7 @@ use liucheng_engine::service::ReplayUntil;
 
 use crate::session::{fail, print_json, table, DbArgs};
 
-/// Rebuild an instance from its events alone, as it stood at any point.
+/// Rebuild an instance from its events alone, as it stood at any point
 ///
 /// Without `--upto` or `--at`, the state after the last event (which `verify` compares with the
 /// stored state). `--step` prints the state after every event up to that point.
@@ -14,6 +14,7 @@ use crate::session::{fail, print_json, table, DbArgs};
 ///   liucheng replay 12 --at 2026-12-03T14:00:00+08:00    # what did it look like then?
 ///   liucheng replay 12 --upto 4 --step
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// The instance id.
     instance: i64,

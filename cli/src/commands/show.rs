@@ -2,7 +2,7 @@
 
 use crate::session::{fail, print_json, table, DbArgs};
 
-/// Show an instance: where it is, who may act, deadlines, data and recent events.
+/// Show an instance: where it is, who may act, deadlines, data and recent events
 ///
 /// Lists its active states, who may act there and with which actions (and the fields each
 /// needs), deadlines and the time left, its data, its parent and children, and the last few
@@ -11,6 +11,7 @@ use crate::session::{fail, print_json, table, DbArgs};
 /// Example:
 ///   liucheng show 12 --as wang_wu
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// The instance id.
     instance: i64,

@@ -18,10 +18,11 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum StandInCommand {
-    /// Name a stand-in for yourself (`--as`) from `--from` until `--until`.
+    /// Name a stand-in for yourself (`--as`) from `--from` until `--until`
     ///
     /// Example:
     ///   liucheng stand-in add --as wang_wu --by wu_shi --from 2026-12-01T00:00:00+08:00 --until 2026-12-08T00:00:00+08:00 --reason 年假
+    #[command(verbatim_doc_comment)]
     Add {
         #[command(flatten)]
         actor: ActorArgs,

@@ -2,12 +2,13 @@
 
 use crate::session::{fail, print_json, ActorArgs, DataArgs, DbArgs};
 
-/// Start an instance of a deployed workflow; prints its id.
+/// Start an instance of a deployed workflow; prints its id
 ///
 /// Examples:
 ///   liucheng start leave-request --as zhang_san --data days=3 --data reason=探亲
 ///   liucheng start expense-claim --as li_si --data-file claim.json
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// The workflow id.
     workflow: String,

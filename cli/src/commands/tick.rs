@@ -2,7 +2,7 @@
 
 use crate::session::{fail, print_json, table, DbArgs};
 
-/// Fire passed deadlines and start scheduled instances that are due.
+/// Fire passed deadlines and start scheduled instances that are due
 ///
 /// Deadlines escalate or take their automatic action; reminders (`remind:` on a deadline) go to
 /// whoever must act; schedules start their instances.
@@ -11,6 +11,7 @@ use crate::session::{fail, print_json, table, DbArgs};
 /// Example:
 ///   liucheng tick --now 2026-11-30T09:00:00+08:00
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {}
 
 pub fn run(_args: &Args, json: bool, db: &DbArgs) -> u8 {

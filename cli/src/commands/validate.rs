@@ -10,7 +10,7 @@ use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use crate::files;
 use crate::report::{self, Format};
 
-/// Check workflow files and report every problem at once.
+/// Check workflow files and report every problem at once
 ///
 /// Checks YAML syntax, unknown keys, names that do not resolve, guards, deadlines, schedules,
 /// sign-off rules, and the soundness of the graph (reachability, a way to an end, deadlocks, lack
@@ -27,6 +27,7 @@ use crate::report::{self, Format};
 ///   liucheng validate workflows/
 ///   liucheng validate expense.yaml --format json
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Workflow files or folders.
     #[arg(required = true, value_name = "PATH")]

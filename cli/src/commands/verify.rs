@@ -5,7 +5,7 @@ use liucheng_engine::service::Verdict;
 
 use crate::session::{fail, print_json, DbArgs};
 
-/// Re-derive instances from their history and check the tamper-evidence chain.
+/// Re-derive instances from their history and check the tamper-evidence chain
 ///
 /// Exits 1 and names the instance and the first bad event when anything differs: an edited,
 /// deleted, reordered or inserted event, or a stored state that is not the replay of its events.
@@ -14,6 +14,7 @@ use crate::session::{fail, print_json, DbArgs};
 ///   liucheng verify --all
 ///   liucheng verify 12 13
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Instance ids.
     #[arg(value_name = "ID", required_unless_present = "all")]
