@@ -769,9 +769,15 @@ pub struct Call {
     pub(crate) workflow: String,
     pub(crate) with: Vec<(String, Expr)>,
     pub(crate) outcomes: Vec<(String, StateId)>,
+    pub(crate) returns: Vec<(FieldId, String)>,
 }
 
 impl Call {
+    /// Fields of the caller set from the child's fields (by name) when it finishes.
+    #[must_use]
+    pub fn returns(&self) -> &[(FieldId, String)] {
+        &self.returns
+    }
     /// The called workflow's id.
     #[must_use]
     pub fn workflow(&self) -> &str {

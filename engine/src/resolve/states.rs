@@ -46,6 +46,7 @@ fn extra_keys(s: &RawState) -> Vec<(&'static str, &'static [&'static str])> {
     add(s.reject.is_some(), "reject", &["signoff"]);
     add(!s.with.is_empty(), "with", &["call"]);
     add(!s.outcomes.is_empty(), "outcomes", &["call"]);
+    add(!s.returns.is_empty(), "returns", &["call"]);
     add(s.deadline.is_some(), "deadline", &["actions", "signoff", "call"]);
     add(!s.forbid.is_empty(), "forbid", HUMAN);
     add(s.return_to.is_some(), "return_to", HUMAN);
@@ -435,7 +436,24 @@ impl Ctx<'_> {
                 }
             }
         }
-        StateKind::Call(Call { workflow, with, outcomes })
+        let mut returns = Vec::new();
+        for (field, from) in &s.returns {
+            let at = path.at_key(&["returns", field]);
+            let here = self.names.find_field(field);
+            if here.is_none() {
+                self.names.undeclared_at_key("field", field, &at, report);
+            }
+            if let Some(c) = callee {
+                if !c.fields.contains(from) {
+                    let suggestion = suggest(from, c.fields.iter().map(String::as_str));
+                    report.error(Problem::Undeclared { what: "field", name: from.clone(), suggestion }, &at);
+                }
+            }
+            if let Some(id) = here {
+                returns.push((id, from.clone()));
+            }
+        }
+        StateKind::Call(Call { workflow, with, outcomes, returns })
     }
 
     fn deadline(&self, d: &RawDeadline, kind: &StateKind, path: &YamlPath, report: &mut Report) -> Option<Deadline> {

@@ -187,7 +187,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
         EventKind::ChildStarted { state, child } => {
             run.token_mut(*state)?.child = Some(*child);
         }
-        EventKind::ChildFinished { state, child, outcome } => {
+        EventKind::ChildFinished { state, child, outcome, data } => {
             let StateKind::Call(call) = workflow.state(*state).kind() else {
                 return Err(RuntimeError::Inconsistent(format!("`{}` is not a call", workflow.state(*state).name())));
             };
@@ -204,6 +204,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 ))
             })?;
             run.take(*state)?;
+            run.instance.data.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
             run.enter(target)?;
         }
         EventKind::Transferred { state, to } => {

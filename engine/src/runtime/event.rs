@@ -111,6 +111,9 @@ pub enum EventKind {
         child: i64,
         /// Its outcome.
         outcome: String,
+        /// The caller's fields set from the child's (`returns:`), as they were when it finished.
+        #[serde(default, skip_serializing_if = "Map::is_empty")]
+        data: Map<String, Value>,
     },
     /// The instance was withdrawn or cancelled.
     Cancelled {

@@ -247,7 +247,8 @@ impl Context<'_, '_> {
                 }
                 Effect::Finished { outcome } => {
                     if let Some(parent) = instance.parent {
-                        let kind = EventKind::ChildFinished { state: parent.state, child: id, outcome };
+                        let data = self.returned(parent, instance)?;
+                        let kind = EventKind::ChildFinished { state: parent.state, child: id, outcome, data };
                         recorded.extend(self.record(parent.instance, None, system(kind, self.now))?);
                     }
                 }
@@ -264,6 +265,22 @@ impl Context<'_, '_> {
             }
         }
         Ok(recorded)
+    }
+
+    /// What a finished child hands back to its caller: the caller's fields its call state's
+    /// `returns:` names, set from the child's fields.
+    fn returned(&mut self, parent: ParentLink, child: &Instance) -> Result<Map<String, Value>, ServiceError> {
+        let row = self.tx.instance(parent.instance)?.ok_or(ServiceError::NoInstance(parent.instance))?;
+        let (workflow, _) = self.definition(row.definition_id)?;
+        let mut data = Map::new();
+        if let StateKind::Call(call) = workflow.state(parent.state).kind() {
+            for (field, from) in call.returns() {
+                if let Some(value) = child.data.get(from) {
+                    data.insert(workflow.field(*field).name().to_owned(), value.clone());
+                }
+            }
+        }
+        Ok(data)
     }
 
     /// Like `create`, but leaves the effects of the first event for `carry_out_deferred`.

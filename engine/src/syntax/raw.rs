@@ -195,6 +195,10 @@ pub struct RawState {
     /// With `call`: the next state for each outcome of the child.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub outcomes: IndexMap<String, String>,
+    /// With `call`: fields of this instance set, when the child finishes, from the child's
+    /// fields (`{satisfaction: satisfaction}`).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub returns: IndexMap<String, String>,
     /// An end state, with its outcome (e.g. `approved`, `rejected`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
