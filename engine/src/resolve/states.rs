@@ -598,22 +598,10 @@ impl Ctx<'_> {
             match call.args.get(1) {
                 Some(CallArg::Str(status)) if QUERY_STATUSES.contains(&status.as_str()) => {}
                 Some(CallArg::List(outcomes)) if !outcomes.is_empty() => {
-                    for (outcome, offset) in outcomes {
-                        match (outcome, callee) {
-                            (None, _) => {
-                                let message = "takes outcomes as literal strings".to_owned();
-                                fail(Problem::QueryArgument { function: function.clone(), message }, *offset, report);
-                            }
-                            (Some(o), Some(c)) if !c.outcomes.contains(o) => {
-                                let suggestion = suggest(o, c.outcomes.iter().map(String::as_str));
-                                fail(
-                                    Problem::Undeclared { what: "outcome", name: o.clone(), suggestion },
-                                    *offset,
-                                    report,
-                                );
-                            }
-                            _ => {}
-                        }
+                    for (problem, offset) in
+                        literal_names(outcomes, &function, ("outcome", "outcomes"), callee.map(|c| &c.outcomes[..]))
+                    {
+                        fail(problem, offset, report);
                     }
                 }
                 _ => {
@@ -623,22 +611,10 @@ impl Ctx<'_> {
             }
             match call.args.get(2) {
                 Some(CallArg::Map(keys)) => {
-                    for (key, offset) in keys {
-                        match (key, callee) {
-                            (None, _) => {
-                                let message = "takes field names as literal strings".to_owned();
-                                fail(Problem::QueryArgument { function: function.clone(), message }, *offset, report);
-                            }
-                            (Some(k), Some(c)) if !c.fields.contains(k) => {
-                                let suggestion = suggest(k, c.fields.iter().map(String::as_str));
-                                fail(
-                                    Problem::Undeclared { what: "field", name: k.clone(), suggestion },
-                                    *offset,
-                                    report,
-                                );
-                            }
-                            _ => {}
-                        }
+                    for (problem, offset) in
+                        literal_names(keys, &function, ("field", "field names"), callee.map(|c| &c.fields[..]))
+                    {
+                        fail(problem, offset, report);
                     }
                 }
                 _ => {
@@ -684,6 +660,31 @@ impl Ctx<'_> {
             }
         }
     }
+}
+
+/// The problems with names a query writes out (outcomes, or the fields of its filter): one that
+/// is not a literal string, or one the queried workflow (when known) does not have.
+fn literal_names(
+    items: &[crate::model::expr::LiteralAt],
+    function: &str,
+    (what, written): (&'static str, &str),
+    known: Option<&[String]>,
+) -> Vec<(Problem, Option<(usize, usize)>)> {
+    let mut out = Vec::new();
+    for (name, offset) in items {
+        match (name, known) {
+            (None, _) => {
+                let message = format!("takes {written} as literal strings");
+                out.push((Problem::QueryArgument { function: function.to_owned(), message }, *offset));
+            }
+            (Some(n), Some(known)) if !known.contains(n) => {
+                let suggestion = suggest(n, known.iter().map(String::as_str));
+                out.push((Problem::Undeclared { what, name: n.clone(), suggestion }, *offset));
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn expr_problem(e: ExprError) -> (Problem, Option<(usize, usize)>) {
