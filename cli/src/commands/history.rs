@@ -24,11 +24,11 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let events = match service.events(args.instance) {
-        Ok(e) => e,
-        Err(e) => return fail(&e, json),
-    };
     if json {
+        let events = match service.events(args.instance) {
+            Ok(e) => e,
+            Err(e) => return fail(&e, json),
+        };
         let rows: Vec<serde_json::Value> = events
             .iter()
             .map(|e| {

@@ -51,6 +51,8 @@ pub enum RuntimeError {
     NotForSignoff { operation: String, state: String },
     #[error("the signers of `{state}` are every holder of a role: they change with the org file, not one by one")]
     SignersFromOrg { state: String },
+    #[error("none of the active steps is one {person} can do this on")]
+    NoStepFor { person: String, active: Vec<String> },
     #[error("`{state}` was transferred to {person}; only they may act on it")]
     AssignedToOther { state: String, person: String },
     #[error("`{state}` is delegated to {to} by {by}; it comes back to {by} when {to} hands it back")]
@@ -81,7 +83,9 @@ impl RuntimeError {
             RuntimeError::SeparationOfDuty { .. } => "someone else must take this step".into(),
             RuntimeError::GuardFalse { .. } => "`liucheng show ID` lists what can be done now".into(),
             RuntimeError::GuardError { .. } => "fill in the fields the condition reads, or correct the workflow".into(),
-            RuntimeError::StateNotActive { active, .. } | RuntimeError::ActionNotAvailable { active, .. } => {
+            RuntimeError::StateNotActive { active, .. }
+            | RuntimeError::ActionNotAvailable { active, .. }
+            | RuntimeError::NoStepFor { active, .. } => {
                 if active.is_empty() {
                     "nothing is active".into()
                 } else {
@@ -133,6 +137,7 @@ impl RuntimeError {
             RuntimeError::Runaway { .. } => "runaway",
             RuntimeError::Inconsistent(_) => "inconsistent",
             RuntimeError::NeedsReads(_) => "missing-read",
+            RuntimeError::NoStepFor { .. } => "no-step",
             RuntimeError::ForbiddenOperation { .. }
             | RuntimeError::NotForSignoff { .. }
             | RuntimeError::SignersFromOrg { .. } => "forbidden-operation",

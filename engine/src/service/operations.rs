@@ -67,7 +67,7 @@ impl Op {
 fn step(
     workflow: &Workflow,
     instance: &Instance,
-    name: Option<&str>,
+    (name, person): (Option<&str>, &str),
     fits: impl Fn(StateId) -> bool,
 ) -> Result<StateId, RuntimeError> {
     let active: Vec<StateId> = instance.tokens.iter().map(|t| t.state).collect();
@@ -87,7 +87,7 @@ fn step(
                 [one] => Ok(*one),
                 // The only step there is: the check says why it is not theirs.
                 [] if human.len() == 1 => Ok(human[0]),
-                [] => Err(RuntimeError::StateNotActive { state: "(any step of yours)".into(), active: names(&active) }),
+                [] => Err(RuntimeError::NoStepFor { person: person.to_owned(), active: names(&active) }),
                 several => {
                     Err(RuntimeError::AmbiguousAction { action: "this".into(), states: names(several).join(", ") })
                 }
@@ -141,24 +141,24 @@ fn decide(
     let mine = |s: StateId| is_human(workflow, s) && check_holds(workflow, instance, person, s).is_ok();
     Ok(match op {
         Op::Transfer { to } => {
-            let state = step(workflow, instance, name, mine)?;
+            let state = step(workflow, instance, (name, &person.id), mine)?;
             let role = check_transfer(workflow, org, instance, person, state, to)?;
             (Some(role), EventKind::Transferred { state, to: to.clone() })
         }
         Op::Delegate { to } => {
-            let state = step(workflow, instance, name, mine)?;
+            let state = step(workflow, instance, (name, &person.id), mine)?;
             let role = check_delegate(workflow, org, instance, person, state, to)?;
             (Some(role), EventKind::Delegated { state, to: to.clone() })
         }
         Op::HandBack => {
             let delegated_to_me =
                 |s: StateId| instance.token(s).and_then(|t| t.delegation.as_ref()).is_some_and(|d| d.to == person.id);
-            let state = step(workflow, instance, name, delegated_to_me)?;
+            let state = step(workflow, instance, (name, &person.id), delegated_to_me)?;
             check_hand_back(workflow, instance, person, state)?;
             (None, EventKind::DelegationReturned { state })
         }
         Op::Return { to } => {
-            let from = step(workflow, instance, name, mine)?;
+            let from = step(workflow, instance, (name, &person.id), mine)?;
             let target = workflow.find_state(to).ok_or_else(|| RuntimeError::CannotReturn {
                 state: to.clone(),
                 reason: match suggest(to, workflow.states().iter().map(|s| s.name())) {
@@ -170,7 +170,7 @@ fn decide(
             (Some(role), EventKind::Returned { from, to: target, withdrawn })
         }
         Op::Remind => {
-            let state = step(workflow, instance, name, |s| is_human(workflow, s))?;
+            let state = step(workflow, instance, (name, &person.id), |s| is_human(workflow, s))?;
             check_allowed(workflow, state, Operation::Remind)?;
             let involved = instance.requester == person.id || instance.actors.iter().any(|(_, p)| *p == person.id);
             if !involved {
@@ -185,13 +185,13 @@ fn decide(
         }
         Op::AddSigner { person: added, before } => {
             let signoff = |s: StateId| matches!(workflow.state(s).kind(), StateKind::Signoff(_));
-            let state = step(workflow, instance, name, signoff)?;
+            let state = step(workflow, instance, (name, &person.id), signoff)?;
             let (role, position) = check_add_signer(workflow, org, instance, person, state, added, *before)?;
             (Some(role), EventKind::SignerAdded { state, person: added.clone(), position })
         }
         Op::RemoveSigner { signer } => {
             let signoff = |s: StateId| matches!(workflow.state(s).kind(), StateKind::Signoff(_));
-            let state = step(workflow, instance, name, signoff)?;
+            let state = step(workflow, instance, (name, &person.id), signoff)?;
             let (role, slot) = check_remove_signer(workflow, instance, person, state, signer)?;
             (Some(role), EventKind::SignerRemoved { state, slot })
         }
