@@ -726,11 +726,17 @@ pub struct Signoff {
     pub(crate) rule: SignoffRule,
     pub(crate) checklist: Option<FieldId>,
     pub(crate) not_by: Vec<Duty>,
+    pub(crate) guard: Option<Expr>,
     pub(crate) to: StateId,
     pub(crate) reject: Option<StateId>,
 }
 
 impl Signoff {
+    /// The condition every signer must meet.
+    #[must_use]
+    pub fn guard(&self) -> Option<&Expr> {
+        self.guard.as_ref()
+    }
     /// Who signs.
     #[must_use]
     pub fn signers(&self) -> &Signers {

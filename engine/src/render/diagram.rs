@@ -97,6 +97,9 @@ fn node_lines(workflow: &Workflow, state: &State) -> Vec<String> {
                 SignoffRule::Majority => "a majority of".to_owned(),
             };
             lines.push(format!("会签 sign-off: {rule}: {who}"));
+            if let Some(g) = s.guard() {
+                lines.push(format!("signers: [{}]", g.source()));
+            }
             if let Some(c) = s.checklist() {
                 lines.push(format!("☑ {}", workflow.field(c).name()));
             }

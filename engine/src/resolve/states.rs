@@ -388,7 +388,11 @@ impl Ctx<'_> {
         };
         let reject = s.reject.as_ref().map(|r| self.target(r, &path.key("reject"), report));
         let not_by = self.duties(&raw.not_by, &at.key("not_by"), report);
-        StateKind::Signoff(Signoff { signers, rule, checklist, not_by, to, reject })
+        let guard = raw
+            .when
+            .as_ref()
+            .and_then(|w| self.guard_with(w, &at.key("when"), &crate::runtime::authority_functions(), report));
+        StateKind::Signoff(Signoff { signers, rule, checklist, not_by, guard, to, reject })
     }
 
     fn call(&self, name: &str, s: &RawState, path: &YamlPath, report: &mut Report) -> StateKind {
@@ -645,10 +649,18 @@ impl Ctx<'_> {
                     let (mut problem, offset) = expr_problem(e);
                     if let Problem::GuardSyntax { message } = &mut problem {
                         let authority = crate::runtime::authority_functions();
+                        let queries = crate::runtime::query_functions();
                         if let Some(f) = authority.iter().find(|f| message == &format!("unknown function `{}`", f.name))
                         {
                             *message = format!(
-                                "`{}` asks about the acting person and the duty roster, so only an action's `when` may call it",
+                                "`{}` asks about people and the duty roster, so only an action's or a sign-off's `when` may call it",
+                                f.name
+                            );
+                        } else if let Some(f) =
+                            queries.iter().find(|f| message == &format!("unknown function `{}`", f.name))
+                        {
+                            *message = format!(
+                                "`{}` asks about other instances, so only an action's `when` or a choice may call it",
                                 f.name
                             );
                         }

@@ -21,6 +21,14 @@ pub struct Attempt<'a> {
     pub comment: Option<&'a str>,
 }
 
+/// A signature or rejection someone tries to give: on which sign-off, with which checklist.
+#[derive(Debug, Clone, Copy)]
+pub struct Signing<'a> {
+    pub state: StateId,
+    pub checklist: &'a Map<String, Value>,
+    pub reject: bool,
+}
+
 /// Something a person may do now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offer {
@@ -194,13 +202,13 @@ fn unsigned_roles(workflow: &Workflow, instance: &Instance, state: StateId, role
 /// The first rule that forbids it.
 pub fn check_sign(
     workflow: &Workflow,
-    org: &Org,
+    org: &Arc<Org>,
+    now: DateTime<FixedOffset>,
     instance: &Instance,
     person: &Person,
-    state: StateId,
-    checklist: &Map<String, Value>,
-    reject: bool,
+    signing: &Signing<'_>,
 ) -> Result<String, RuntimeError> {
+    let Signing { state, checklist, reject } = *signing;
     require_active(workflow, instance, state)?;
     let StateKind::Signoff(signoff) = workflow.state(state).kind() else {
         return Err(RuntimeError::Inconsistent(format!("`{}` is not a sign-off", workflow.state(state).name())));
@@ -276,6 +284,23 @@ pub fn check_sign(
             }
         }
     };
+    if let Some(guard) = signoff.guard() {
+        let scope = Scope {
+            workflow,
+            data: &instance.data,
+            requester: &instance.requester,
+            actor: actor_value(Some(person)),
+            roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
+            reads: &[],
+        };
+        if !scope.holds(guard)? {
+            return Err(RuntimeError::SignerCondition {
+                person: person.id.clone(),
+                state: name,
+                guard: guard.source().to_owned(),
+            });
+        }
+    }
     if let (Some(field), false) = (signoff.checklist(), reject) {
         if let crate::model::workflow::FieldType::Checklist(items) = workflow.field(field).kind() {
             let missing: Vec<String> = items
@@ -291,7 +316,6 @@ pub fn check_sign(
             }
         }
     }
-    let _ = org;
     Ok(role)
 }
 
@@ -387,7 +411,8 @@ pub fn available_actions(
             }
             StateKind::Signoff(signoff) => {
                 let all_true = Map::new();
-                let can = check_sign(workflow, org, instance, person, token.state, &all_true, true);
+                let signing = Signing { state: token.state, checklist: &all_true, reject: true };
+                let can = check_sign(workflow, org, now, instance, person, &signing);
                 if let Ok(role) = can {
                     offers.push(Offer { state: token.state, action: "sign".into(), role: role.clone() });
                     if signoff.reject().is_some() {

@@ -33,6 +33,8 @@ pub enum RuntimeError {
     AlreadySigned { person: String, state: String },
     #[error("`{state}` is signed in order; the next signer is the {next}")]
     NotYourTurn { state: String, next: String },
+    #[error("{person} may not sign `{state}`: the signers' condition `{guard}` does not hold for them")]
+    SignerCondition { person: String, state: String, guard: String },
     #[error("the checklist `{field}` is not complete: {missing} not confirmed")]
     ChecklistIncomplete { field: String, missing: String },
     #[error("the instance is {status}, nothing more can happen to it")]
@@ -97,6 +99,9 @@ impl RuntimeError {
             RuntimeError::AmbiguousAction { .. } => "name the state with `--state`".into(),
             RuntimeError::BadInput { .. } => "`liucheng show ID` lists the fields each action needs".into(),
             RuntimeError::CommentRequired { .. } => "add `--comment TEXT`".into(),
+            RuntimeError::SignerCondition { .. } => {
+                "someone who meets it must sign in their place; `liucheng show ID` lists who may sign".into()
+            }
             RuntimeError::ChecklistIncomplete { .. } => {
                 "confirm every item, e.g. `--data 'safety={\"site\": true, ...}'`".into()
             }
@@ -130,6 +135,7 @@ impl RuntimeError {
             RuntimeError::CommentRequired { .. } => "comment-required",
             RuntimeError::AlreadySigned { .. } => "already-signed",
             RuntimeError::NotYourTurn { .. } => "not-your-turn",
+            RuntimeError::SignerCondition { .. } => "signer-condition",
             RuntimeError::ChecklistIncomplete { .. } => "checklist-incomplete",
             RuntimeError::NotActive { .. } => "not-active",
             RuntimeError::CannotCancel { .. } => "cannot-cancel",

@@ -65,17 +65,24 @@ pub fn actor_value(person: Option<&Person>) -> Value {
     }
 }
 
-/// The functions an action's guard may call to ask about the duty roster, e.g.
-/// `on_duty("duty_doctor") && actor.rank == on_duty_max("duty_doctor", "rank")`: "the most
-/// senior doctor on duty now". Choices may not call them: `apply` depends on events alone.
+/// The functions an action's or a sign-off's guard may call to ask about the duty roster and
+/// the people of the org, e.g. `on_duty("duty_doctor") && actor.rank ==
+/// on_duty_max("duty_doctor", "rank")` ("the most senior doctor on duty now") or
+/// `person(primary_surgeon).privilege_grade >= operation_grade`. Choices may not call them:
+/// `apply` depends on events alone, and the org changes.
 #[must_use]
 pub fn authority_functions() -> Vec<crate::model::expr::FunctionSig> {
     use crate::model::expr::{CelType, FunctionSig};
     vec![
         FunctionSig { name: "on_duty", args: vec![CelType::String], result: CelType::Bool },
         FunctionSig { name: "on_duty_max", args: vec![CelType::String, CelType::String], result: CelType::Dyn },
+        FunctionSig { name: PERSON, args: vec![CelType::String], result: CelType::Dyn },
     ]
 }
+
+/// `person(id)`: another person as guards see `actor` (id, name, roles, department and
+/// attributes), or `null` when the org has nobody of that id.
+pub const PERSON: &str = "person";
 
 /// The roster an action's guard reads, fixed when the action is checked.
 #[derive(Clone)]
@@ -136,6 +143,9 @@ impl<'a> Scope<'a> {
                     .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
                 best.map_or(Cel::Null, Cel::Float)
             });
+            let r = roster.clone();
+            let _ =
+                context.add_function(PERSON, move |id: Arc<String>| json_to_cel(&actor_value(r.org.person(&id)), None));
         }
         let missing = Arc::new(Mutex::new(Vec::new()));
         if expr.calls_function(COUNT_INSTANCES) || expr.calls_function(EXISTS_INSTANCE) {

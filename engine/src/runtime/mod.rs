@@ -13,7 +13,7 @@ mod operations;
 mod query;
 
 pub use apply::{apply, apply_owned, parent_link, replay, Applied, Effect};
-pub use authorize::{available_actions, check_action, check_cancel, check_sign, check_start, Attempt, Offer};
+pub use authorize::{available_actions, check_action, check_cancel, check_sign, check_start, Attempt, Offer, Signing};
 pub use error::RuntimeError;
 pub use eval::{actor_value, authority_functions, data_to_cel};
 pub use event::{Event, EventKind, SYSTEM};

@@ -9,7 +9,8 @@ use crate::diagnostic::suggest;
 use crate::model::workflow::{Signers, StateId, StateKind, Workflow};
 use crate::org::{Org, Person};
 use crate::runtime::{
-    check_action, check_cancel, check_input, check_sign, check_start, Attempt, Event, EventKind, Instance, RuntimeError,
+    check_action, check_cancel, check_input, check_sign, check_start, Attempt, Event, EventKind, Instance,
+    RuntimeError, Signing,
 };
 use crate::service::record::utc_text;
 use crate::service::record::Recorded;
@@ -313,7 +314,14 @@ impl Service {
                     (role, EventKind::Acted { state, action, data: request.data.clone() })
                 }
                 Step::Sign(state) => {
-                    let role = check_sign(&workflow, &org, &instance, person, state, &request.data, false)?;
+                    let role = check_sign(
+                        &workflow,
+                        &org,
+                        request.now,
+                        &instance,
+                        person,
+                        &Signing { state, checklist: &request.data, reject: false },
+                    )?;
                     let body_size = match workflow.state(state).kind() {
                         StateKind::Signoff(s) => match s.signers() {
                             Signers::Body(r) => Some(org.holders(workflow.role(*r).name()).len()),
@@ -324,7 +332,14 @@ impl Service {
                     (role, EventKind::Signed { state, checklist: request.data.clone(), body_size })
                 }
                 Step::Reject(state) => {
-                    let role = check_sign(&workflow, &org, &instance, person, state, &request.data, true)?;
+                    let role = check_sign(
+                        &workflow,
+                        &org,
+                        request.now,
+                        &instance,
+                        person,
+                        &Signing { state, checklist: &request.data, reject: true },
+                    )?;
                     if comment.is_none() {
                         return Err(RuntimeError::CommentRequired { action: "reject".into() }.into());
                     }

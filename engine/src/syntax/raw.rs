@@ -325,6 +325,11 @@ pub struct RawSignoff {
     /// Separation of duties: `requester`, or states whose actors may not sign.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_by: Vec<String>,
+    /// A condition (CEL) every signer must meet, over `actor`, the data and `requester`, e.g.
+    /// `actor.licensed == true`; like an action's `when`, it may ask about the duty roster and
+    /// about other people (`person(id)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
 }
 
 /// A deadline on a state.
