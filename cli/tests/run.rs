@@ -313,3 +313,29 @@ fn replay_shows_an_instance_at_any_point_of_its_history() {
     assert_eq!(at(&["--step"]).as_array().unwrap().len(), 3);
     insta::assert_snapshot!(db.run(&["replay", "1", "--step"]).ok().stdout);
 }
+
+#[test]
+fn org_load_and_deploy_warn_where_the_roster_leaves_a_needed_role_unstaffed() {
+    let db = Db::empty("staffing");
+    db.run(&["deploy", "workflows"]).ok();
+    let org = std::fs::read_to_string(common::root().join("workflows/org.yaml")).unwrap();
+    // The night shift of the OR starts 90 minutes late.
+    let late = org.replace(
+        "{ person: zhao_li, role: or_staff, from: \"2026-03-10T20:00:00+08:00\"",
+        "{ person: zhao_li, role: or_staff, from: \"2026-03-10T21:30:00+08:00\"",
+    );
+    assert_ne!(late, org, "the sample roster has the OR night shift this test moves");
+    let file = db.dir.join("org.yaml");
+    std::fs::write(&file, &late).unwrap();
+    let run = db.run(&["org", "load", &file.display().to_string()]).ok();
+    insta::assert_snapshot!(run.stderr, @"warning: `emergency-surgery` needs at least 1 on duty as `or_staff` at every moment (手术室实施24小时无假日专人值班 / The OR is staffed around the clock, holidays included): nobody is on duty from 2026-03-10T20:00:00+08:00 until 2026-03-10T21:30:00+08:00");
+    let json = db.run(&["--json", "org", "load", &file.display().to_string()]).ok();
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["staffing_gaps"][0]["from"], "2026-03-10T20:00:00+08:00");
+    assert_eq!(doc["staffing_gaps"][0]["until"], "2026-03-10T21:30:00+08:00");
+    assert_eq!(doc["staffing_gaps"][0]["on_duty"], 0);
+    // Deploying again checks the same roster; with the shift back in place nothing is said.
+    assert!(db.run(&["deploy", "workflows"]).ok().stderr.contains("nobody is on duty from 2026-03-10T20:00:00+08:00"));
+    db.run(&["org", "load", "workflows/org.yaml"]).ok();
+    assert_eq!(db.run(&["deploy", "workflows"]).ok().stderr, "");
+}

@@ -9,7 +9,9 @@ use crate::session::{fail, print_json, table, DbArgs};
 ///
 /// Deploying the same text again changes nothing. Running instances keep the version they
 /// started with; new instances use the latest. If any file is invalid, nothing is deployed and
-/// its diagnostics are printed. Folders are searched as `validate` does.
+/// its diagnostics are printed. Folders are searched as `validate` does. With an org loaded, a
+/// warning names every stretch in which its roster leaves a role short that a workflow's
+/// `staffing:` needs staffed at every moment.
 ///
 /// Examples:
 ///   liucheng deploy workflows/
@@ -38,7 +40,15 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match service.deploy(&sources, db.now()) {
+    let deployed = service.deploy(&sources, db.now());
+    if deployed.is_ok() {
+        // The roster is checked against what is deployed now; a failure to read it is not the
+        // deployment's failure.
+        if let Ok(gaps) = service.staffing_gaps(db.now()) {
+            super::org::warn_staffing(&gaps);
+        }
+    }
+    match deployed {
         Ok(deployed) if json => {
             print_json(&deployed);
             super::EXIT_OK

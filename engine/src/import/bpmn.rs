@@ -350,6 +350,7 @@ impl<'f, 'a, 'i> ScopeBuilder<'f, 'a, 'i> {
             cancel: None,
             forbid: Vec::new(),
             schedules: std::mem::take(&mut builder.schedules),
+            staffing: Vec::new(),
             states: std::mem::take(&mut builder.states),
         };
         (workflow, builder.children)
@@ -1529,6 +1530,7 @@ fn stub(id: &str, called: &str) -> RawWorkflow {
         cancel: None,
         forbid: Vec::new(),
         schedules: Vec::new(),
+        staffing: Vec::new(),
         states: IndexMap::from([("work".to_owned(), work), ("done".to_owned(), done)]),
     }
 }

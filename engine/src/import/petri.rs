@@ -92,6 +92,7 @@ pub(crate) fn to_workflow(
         cancel: None,
         forbid: Vec::new(),
         schedules: Vec::new(),
+        staffing: Vec::new(),
         states,
     })
 }

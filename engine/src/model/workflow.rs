@@ -45,7 +45,34 @@ pub struct Workflow {
     pub(crate) completion: Completion,
     pub(crate) forbid: Operations,
     pub(crate) schedules: Vec<Schedule>,
+    pub(crate) staffing: Vec<Staffing>,
     pub(crate) states: Vec<State>,
+}
+
+/// A role the org's duty roster must keep staffed at every moment.
+#[derive(Debug, Clone)]
+pub struct Staffing {
+    pub(crate) role: RoleId,
+    pub(crate) at_least: usize,
+    pub(crate) title: Option<String>,
+}
+
+impl Staffing {
+    /// The role people are on duty as.
+    #[must_use]
+    pub fn role(&self) -> RoleId {
+        self.role
+    }
+    /// How many must be on duty at every moment.
+    #[must_use]
+    pub fn at_least(&self) -> usize {
+        self.at_least
+    }
+    /// The rule as the source states it.
+    #[must_use]
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
 }
 
 impl Workflow {
@@ -103,6 +130,11 @@ impl Workflow {
     #[must_use]
     pub fn schedules(&self) -> &[Schedule] {
         &self.schedules
+    }
+    /// The roles the duty roster must keep staffed.
+    #[must_use]
+    pub fn staffing(&self) -> &[Staffing] {
+        &self.staffing
     }
     /// Its states, in file order.
     #[must_use]

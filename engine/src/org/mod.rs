@@ -1,6 +1,7 @@
 //! The organisation: people, their roles, departments and attributes, and duty rosters, loaded
 //! from an org file. Authority rules ask it who holds a role, and who is on duty when.
 
+mod coverage;
 mod raw;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use crate::diagnostic::{Diagnostic, Problem, Report};
 use crate::syntax::loader::load;
 use crate::syntax::source_map::YamlPath;
 
+pub use coverage::Gap;
 pub use raw::{RawOrg, RawPerson, RawShift};
 
 /// A person who may act.

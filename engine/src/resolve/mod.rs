@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use crate::diagnostic::{Problem, Report};
 use crate::model::expr::Variable;
 use crate::model::schedule::{parse_offset, Recurrence};
-use crate::model::workflow::{Cancel, Operation, Operations, Schedule, Start, Workflow};
+use crate::model::workflow::{Cancel, Operation, Operations, Schedule, Staffing, Start, Workflow};
 use crate::syntax::raw::{RawOperation, RawWorkflow};
 use crate::syntax::source_map::YamlPath;
 
@@ -116,6 +116,24 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
         })
         .collect();
 
+    let staffing = raw
+        .staffing
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let path = root.key("staffing").index(i);
+            if s.at_least == Some(0) {
+                let message = "`at_least` counts people on duty and starts at 1".to_owned();
+                report.error(Problem::WrongType { message }, &path.key("at_least"));
+            }
+            Some(Staffing {
+                role: names.role(&s.role, &path.key("role"), report)?,
+                at_least: s.at_least.unwrap_or(1) as usize,
+                title: s.title.clone(),
+            })
+        })
+        .collect();
+
     let states = states::resolve_states(raw, &names, &fields, &variables, callees, report);
 
     if report.has_errors() {
@@ -137,6 +155,7 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
         },
         forbid: operations(&raw.forbid),
         schedules,
+        staffing,
         states,
     })
 }

@@ -115,6 +115,26 @@ pub struct OrgLoaded {
     pub people: usize,
     pub shifts: usize,
     pub new: bool,
+    /// Where the roster leaves a role short that a deployed workflow needs staffed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub staffing_gaps: Vec<StaffingGap>,
+}
+
+/// A stretch of time in which the roster leaves a role short that a workflow's `staffing:`
+/// needs staffed at every moment; without `from`, nobody is ever on duty as the role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffingGap {
+    pub workflow: String,
+    pub role: String,
+    /// The rule as the workflow quotes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    pub at_least: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    pub on_duty: usize,
 }
 
 /// Compiled definitions and the parsed organisation, kept across transactions: a definition
@@ -257,6 +277,37 @@ impl<'t, 'c> Context<'t, 'c> {
         Ok(org)
     }
 
+    /// The staffing gaps of every deployed workflow against the current org (none without one).
+    pub(crate) fn staffing_gaps(&mut self) -> Result<Vec<StaffingGap>, ServiceError> {
+        if self.tx.latest_org_id()?.is_none() {
+            return Ok(Vec::new());
+        }
+        let org = self.org()?;
+        let mut out = Vec::new();
+        for row in self.tx.latest_definitions()? {
+            let (workflow, _) = self.definition(row.id)?;
+            for need in workflow.staffing() {
+                let role = workflow.role(need.role()).name().to_owned();
+                let gap = |from: Option<String>, until: Option<String>, on_duty: usize| StaffingGap {
+                    workflow: workflow.id().to_owned(),
+                    role: role.clone(),
+                    rule: need.title().map(str::to_owned),
+                    at_least: need.at_least(),
+                    from,
+                    until,
+                    on_duty,
+                };
+                match org.staffing_gaps(&role, need.at_least()) {
+                    None => out.push(gap(None, None, 0)),
+                    Some(gaps) => out.extend(
+                        gaps.into_iter().map(|g| gap(Some(g.from.to_rfc3339()), Some(g.until.to_rfc3339()), g.on_duty)),
+                    ),
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The number of the organisation version `org` returned, for events to record.
     pub(crate) fn org_version(&self) -> Option<i64> {
         self.cache.org.as_ref().map(|(id, _)| *id)
@@ -382,9 +433,21 @@ impl Service {
         let org = Org::read(path, bytes).map_err(ServiceError::InvalidOrg)?;
         let json = serde_json::to_string(&org).expect("an org serialises");
         let hash = sha256_hex(json.as_bytes());
+        let cache = &mut self.cache;
         self.store.write(|tx| {
             let (_, new) = tx.insert_org(&hash, &path.display().to_string(), &json, &now.to_rfc3339())?;
-            Ok(OrgLoaded { people: org.people.len(), shifts: org.shifts.len(), new })
+            let staffing_gaps = Context::new(tx, now, cache).staffing_gaps()?;
+            Ok(OrgLoaded { people: org.people.len(), shifts: org.shifts.len(), new, staffing_gaps })
         })
+    }
+
+    /// Where the current roster leaves a role short that a deployed workflow's `staffing:` needs
+    /// staffed at every moment; empty when no org is loaded yet.
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn staffing_gaps(&mut self, now: DateTime<FixedOffset>) -> Result<Vec<StaffingGap>, ServiceError> {
+        let cache = &mut self.cache;
+        self.store.read(|tx| Context::new(tx, now, cache).staffing_gaps())
     }
 }

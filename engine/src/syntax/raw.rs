@@ -45,10 +45,29 @@ pub struct RawWorkflow {
     /// Calendar rules that start instances by themselves.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub schedules: Vec<RawSchedule>,
+    /// Roles the org's duty roster must keep staffed at every moment (e.g. 24-hour OR duty):
+    /// `org load` and `deploy` report every stretch of time with too few people on duty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub staffing: Vec<RawStaffing>,
     /// The states of the graph, by id. Exactly one kind key per state decides what it is:
     /// `actions` (a human step), `choice`, `fork`, `join`, `signoff`, `call`, `end`; a state with
     /// none of them is a waiting state that a `join` consumes.
     pub states: IndexMap<String, RawState>,
+}
+
+/// A role the duty roster must keep staffed around the clock.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStaffing {
+    /// The role people are on duty as, e.g. `or_staff`.
+    pub role: String,
+    /// How many must be on duty at every moment (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub at_least: Option<u32>,
+    /// The rule as the source states it, e.g. `手术室实施24小时无假日专人值班`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 /// A role of the workflow.
