@@ -104,6 +104,8 @@ pub enum Problem {
     BadRule { text: String, kind: &'static str },
     #[error("sign-off rule needs {k} signers but only {n} are listed")]
     ImpossibleSignoff { k: u64, n: usize },
+    #[error("`{field}` is the checklist of sign-off `{signoff}`: only its signers fill it in, each when they sign")]
+    ChecklistOutsideSignoff { field: String, signoff: String },
     #[error("join rule needs {k} arrivals but the join has only {n} inputs")]
     ImpossibleJoin { k: u64, n: usize },
     #[error("deadline needs exactly one of `after`, `at` and `before`")]
@@ -209,6 +211,7 @@ impl Problem {
             Problem::BadTimezone { .. } => "bad-timezone",
             Problem::BadRule { .. } => "bad-rule",
             Problem::ImpossibleSignoff { .. } => "impossible-signoff",
+            Problem::ChecklistOutsideSignoff { .. } => "checklist-outside-signoff",
             Problem::ImpossibleJoin { .. } => "impossible-join",
             Problem::DeadlineWhen | Problem::DeadlineThen | Problem::DeadlineBy => "deadline-shape",
             Problem::NoEnd => "no-end",
@@ -311,6 +314,9 @@ impl Problem {
                 }
             }
             Problem::ImpossibleSignoff { .. } => "lower the rule's count or list more signing roles".into(),
+            Problem::ChecklistOutsideSignoff { .. } => {
+                "take it out of this list, so the form cannot be filled in before the check; to record something else, declare another field".into()
+            }
             Problem::ImpossibleJoin { .. } => "lower the rule's count or add inputs".into(),
             Problem::DeadlineWhen => "e.g. `after: 24h`, or `at: arrival_time`, or `before: meeting_start` with `by: 2d`".into(),
             Problem::DeadlineThen => "say what happens when it passes: `escalate: STATE` or `action: ACTION`".into(),

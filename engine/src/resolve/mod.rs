@@ -135,6 +135,7 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
         .collect();
 
     let states = states::resolve_states(raw, &names, &fields, &variables, callees, report);
+    checklists_only_signed(raw, &root, report);
 
     if report.has_errors() {
         return None;
@@ -158,6 +159,55 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
         staffing,
         states,
     })
+}
+
+/// A sign-off's checklist is filled in by its signers as they sign, so that the form cannot be
+/// completed before the check: no start, action, call return or schedule may write it.
+fn checklists_only_signed(raw: &RawWorkflow, root: &YamlPath, report: &mut Report) {
+    let signed: Vec<(&str, &str)> = raw
+        .states
+        .iter()
+        .filter_map(|(name, s)| Some((s.signoff.as_ref()?.checklist.as_deref()?, name.as_str())))
+        .collect();
+    if signed.is_empty() {
+        return;
+    }
+    let problem = |field: &str| {
+        signed.iter().find(|(f, _)| *f == field).map(|(_, signoff)| Problem::ChecklistOutsideSignoff {
+            field: field.to_owned(),
+            signoff: (*signoff).to_owned(),
+        })
+    };
+    let mut lists: Vec<(&[String], YamlPath)> = vec![
+        (&raw.start.requires, root.at_key(&["start", "requires"])),
+        (&raw.start.accepts, root.at_key(&["start", "accepts"])),
+    ];
+    for (name, state) in &raw.states {
+        for (action, a) in state.actions.iter().flatten() {
+            let at = root.at_key(&["states", name, "actions", action]);
+            lists.push((&a.requires, at.key("requires")));
+            lists.push((&a.accepts, at.key("accepts")));
+        }
+        for field in state.returns.keys() {
+            if let Some(p) = problem(field) {
+                report.error_at_key(p, &root.at_key(&["states", name, "returns", field]));
+            }
+        }
+    }
+    for (list, path) in lists {
+        for (i, field) in list.iter().enumerate() {
+            if let Some(p) = problem(field) {
+                report.error(p, &path.index(i));
+            }
+        }
+    }
+    for (i, schedule) in raw.schedules.iter().enumerate() {
+        for field in schedule.data.keys() {
+            if let Some(p) = problem(field) {
+                report.error_at_key(p, &root.key("schedules").index(i).at_key(&["data", field]));
+            }
+        }
+    }
 }
 
 pub(crate) fn operations(raw: &[RawOperation]) -> Operations {
