@@ -339,3 +339,25 @@ fn org_load_and_deploy_warn_where_the_roster_leaves_a_needed_role_unstaffed() {
     db.run(&["org", "load", "workflows/org.yaml"]).ok();
     assert_eq!(db.run(&["deploy", "workflows"]).ok().stderr, "");
 }
+
+#[test]
+fn history_shows_the_actor_as_the_org_had_them_when_they_acted() {
+    let db = Db::new("actor-was");
+    db.run(&["start", "leave-request", "--as", "zhang_san", "--data", "days=3", "--data", "reason=探亲"]).ok();
+    db.run(&["act", "1", "submit", "--as", "zhang_san"]).ok();
+    db.run(&["act", "1", "approve", "--as", "wang_wu", "--comment", "同意"]).ok();
+    // 王五 is promoted afterwards; the approval still shows the grade he approved with.
+    let org = std::fs::read_to_string(root().join("examples/org.yaml")).unwrap();
+    let promoted =
+        org.replace("department: sales, attributes: { grade: 5 }", "department: board, attributes: { grade: 6 }");
+    assert_ne!(promoted, org, "the example org has 王五 at grade 5");
+    let file = db.dir.join("org.yaml");
+    std::fs::write(&file, promoted).unwrap();
+    db.run(&["org", "load", &file.display().to_string()]).ok();
+    let history = db.run(&["--json", "history", "1"]).ok();
+    let events: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    let approval = events.as_array().unwrap().iter().find(|e| e["action"] == "approve").expect("the approval");
+    assert_eq!(approval["actor_was"]["grade"], 5);
+    assert_eq!(approval["actor_was"]["department"], "sales");
+    assert_eq!(approval["actor_was"]["name"], "王五");
+}

@@ -89,6 +89,10 @@ pub struct EventView {
     /// The organisation version the actor's roles were checked against.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub org: Option<i64>,
+    /// The actor as that organisation version had them (name, roles, department, attributes
+    /// such as rank), so an audit sees the authority they acted with, not today's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_was: Option<Value>,
     /// What guards read about other instances to decide it, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub read: Vec<String>,
@@ -118,6 +122,7 @@ impl From<EventRow> for EventView {
             words,
             on_behalf_of,
             org,
+            actor_was: None,
             read,
             hash: e.hash,
         }
@@ -510,6 +515,7 @@ impl Service {
                 let title = |name: &str| workflow.find_state(name).map(|id| workflow.state(id).title().to_owned());
                 s.split(',').map(|n| title(n).unwrap_or_else(|| n.to_owned())).collect::<Vec<_>>().join(", ")
             };
+            let mut versions: std::collections::HashMap<i64, Option<Org>> = std::collections::HashMap::new();
             let mut out = Vec::new();
             for e in tx.events(id, 0)? {
                 let kind = serde_json::from_str::<crate::runtime::Event>(&e.payload).ok().map(|ev| ev.kind);
@@ -517,6 +523,14 @@ impl Service {
                     kind.as_ref().and_then(|k| words_with(k, &e, &person, &|s: &str| format!("「{}」", step(s))));
                 let mut view = EventView::from(e);
                 view.words = words;
+                if let Some(version) = view.org {
+                    if let std::collections::hash_map::Entry::Vacant(slot) = versions.entry(version) {
+                        let json = tx.org_version(version)?;
+                        slot.insert(json.and_then(|j| serde_json::from_str(&j).ok()));
+                    }
+                    let then = versions[&version].as_ref().and_then(|o| o.person(&view.actor));
+                    view.actor_was = then.map(|p| crate::runtime::actor_value(Some(p)));
+                }
                 out.push(view);
             }
             Ok(out)

@@ -419,6 +419,11 @@ impl Tx<'_> {
             .optional()?)
     }
 
+    /// The organisation stored as version `id`, as JSON.
+    pub fn org_version(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self.tx.query_row("SELECT org FROM orgs WHERE id = ?1", [id], |r| r.get(0)).optional()?)
+    }
+
     /// Store an organisation unless the same content is already the latest; returns its id and
     /// whether it is new.
     pub fn insert_org(&self, hash: &str, path: &str, org: &str, at: &str) -> Result<(i64, bool), StoreError> {
