@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::runtime::eval::{Roster, Scope};
-use crate::runtime::{actor_value, Instance, RuntimeError};
+use crate::runtime::eval::Scope;
+use crate::runtime::{Instance, RuntimeError};
 
 /// An action someone tries to take: which, in which state, with what input and comment.
 #[derive(Debug, Clone, Copy)]
@@ -174,14 +174,7 @@ pub fn check_action(
     if let Some(guard) = a.guard() {
         let mut data = instance.data.clone();
         data.extend(input.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let scope = Scope {
-            workflow,
-            data: &data,
-            requester: &instance.requester,
-            actor: actor_value(Some(person)),
-            roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
-            reads,
-        };
+        let scope = Scope::of_person(workflow, &data, &instance.requester, person, (org, now), reads);
         if !scope.holds(guard)? {
             return Err(RuntimeError::GuardFalse { action: a.name().to_owned(), guard: guard.source().to_owned() });
         }
@@ -285,14 +278,7 @@ pub fn check_sign(
         }
     };
     if let Some(guard) = signoff.guard() {
-        let scope = Scope {
-            workflow,
-            data: &instance.data,
-            requester: &instance.requester,
-            actor: actor_value(Some(person)),
-            roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
-            reads: &[],
-        };
+        let scope = Scope::of_person(workflow, &instance.data, &instance.requester, person, (org, now), &[]);
         if !scope.holds(guard)? {
             return Err(RuntimeError::SignerCondition {
                 person: person.id.clone(),
@@ -390,14 +376,8 @@ pub fn available_actions(
                         continue;
                     }
                     if let Some(guard) = a.guard() {
-                        let scope = Scope {
-                            workflow,
-                            data: &instance.data,
-                            requester: &instance.requester,
-                            actor: actor_value(Some(person)),
-                            roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
-                            reads,
-                        };
+                        let scope =
+                            Scope::of_person(workflow, &instance.data, &instance.requester, person, (org, now), reads);
                         match scope.holds(guard) {
                             Ok(false) => continue,
                             Err(e @ RuntimeError::NeedsReads(_)) => return Err(e),

@@ -121,6 +121,26 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// What a person's guards see: the data, the requester, the person as `actor`, and the
+    /// duty roster and people of `org` at `now`.
+    pub(crate) fn of_person(
+        workflow: &'a Workflow,
+        data: &'a Map<String, Value>,
+        requester: &'a str,
+        person: &Person,
+        (org, now): (&Arc<Org>, chrono::DateTime<chrono::FixedOffset>),
+        reads: &'a [Read],
+    ) -> Self {
+        Scope {
+            workflow,
+            data,
+            requester,
+            actor: actor_value(Some(person)),
+            roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
+            reads,
+        }
+    }
+
     /// Evaluate `expr`. A query over other instances whose answer is not among `reads` makes it
     /// fail with `NeedsReads`: the caller looks the answers up and evaluates again.
     pub(crate) fn eval(&self, expr: &Expr) -> Result<Cel, RuntimeError> {

@@ -305,6 +305,10 @@ impl Service {
             if principal.is_some() {
                 stand_in_may(&workflow, &instance, actor, &step)?;
             }
+            let sign = |state, reject| {
+                let signing = Signing { state, checklist: &request.data, reject };
+                check_sign(&workflow, &org, request.now, &instance, person, &signing)
+            };
             let (role, kind) = match step {
                 Step::Action(state, action) => {
                     let role = ctx.answering(Some(request.instance), &mut reads, |reads| {
@@ -314,14 +318,7 @@ impl Service {
                     (role, EventKind::Acted { state, action, data: request.data.clone() })
                 }
                 Step::Sign(state) => {
-                    let role = check_sign(
-                        &workflow,
-                        &org,
-                        request.now,
-                        &instance,
-                        person,
-                        &Signing { state, checklist: &request.data, reject: false },
-                    )?;
+                    let role = sign(state, false)?;
                     let body_size = match workflow.state(state).kind() {
                         StateKind::Signoff(s) => match s.signers() {
                             Signers::Body(r) => Some(org.holders(workflow.role(*r).name()).len()),
@@ -332,14 +329,7 @@ impl Service {
                     (role, EventKind::Signed { state, checklist: request.data.clone(), body_size })
                 }
                 Step::Reject(state) => {
-                    let role = check_sign(
-                        &workflow,
-                        &org,
-                        request.now,
-                        &instance,
-                        person,
-                        &Signing { state, checklist: &request.data, reject: true },
-                    )?;
+                    let role = sign(state, true)?;
                     if comment.is_none() {
                         return Err(RuntimeError::CommentRequired { action: "reject".into() }.into());
                     }
