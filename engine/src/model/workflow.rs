@@ -801,6 +801,7 @@ pub struct Deadline {
     pub(crate) due: Due,
     pub(crate) then: Escalation,
     pub(crate) remind: Vec<Duration>,
+    pub(crate) cases: Vec<DueCase>,
 }
 
 impl Deadline {
@@ -818,6 +819,31 @@ impl Deadline {
     #[must_use]
     pub fn remind(&self) -> &[Duration] {
         &self.remind
+    }
+    /// With `Due::After`: durations chosen by data, the first that holds replacing the default.
+    #[must_use]
+    pub fn cases(&self) -> &[DueCase] {
+        &self.cases
+    }
+}
+
+/// A duration that replaces a deadline's default when its guard holds as the state is entered.
+#[derive(Debug)]
+pub struct DueCase {
+    pub(crate) when: Expr,
+    pub(crate) after: Duration,
+}
+
+impl DueCase {
+    /// The guard over the instance's data.
+    #[must_use]
+    pub fn when(&self) -> &Expr {
+        &self.when
+    }
+    /// The duration when it holds.
+    #[must_use]
+    pub fn after(&self) -> Duration {
+        self.after
     }
 }
 

@@ -334,6 +334,11 @@ pub struct RawDeadline {
     /// Due this long after the state is entered, e.g. `24h`, `2d`, `1h 30m`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// With `after`: other durations chosen by the instance's data when the state is entered,
+    /// e.g. `[{when: 'urgency == "extra_urgent"', after: 15m}]`; the first case whose `when` holds
+    /// gives the duration, and `after` is the default when none does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cases: Vec<RawDueCase>,
     /// Due at the time held by this `datetime` field (e.g. an arrival time the customer gave).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
@@ -352,6 +357,16 @@ pub struct RawDeadline {
     /// Send reminders this long before the deadline, e.g. `[4h, 1h]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub remind: Vec<String>,
+}
+
+/// One case of a deadline's duration: `{when: GUARD, after: 15m}`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDueCase {
+    /// A guard over the instance's data, evaluated when the state is entered.
+    pub when: String,
+    /// The duration when `when` holds, e.g. `15m`.
+    pub after: String,
 }
 
 /// A calendar rule that starts an instance.
