@@ -8,6 +8,7 @@ use chrono::FixedOffset;
 pub use crate::analysis::soundness::Completion;
 use crate::model::expr::Expr;
 use crate::model::schedule::Recurrence;
+use crate::model::shift::Shift;
 
 macro_rules! id_type {
     ($name:ident, $doc:literal) => {
@@ -802,6 +803,7 @@ pub struct Deadline {
     pub(crate) then: Escalation,
     pub(crate) remind: Vec<Duration>,
     pub(crate) cases: Vec<DueCase>,
+    pub(crate) shift: Shift,
 }
 
 impl Deadline {
@@ -824,6 +826,11 @@ impl Deadline {
     #[must_use]
     pub fn cases(&self) -> &[DueCase] {
         &self.cases
+    }
+    /// With `Due::At`: how the due time moves from the field's time.
+    #[must_use]
+    pub fn shift(&self) -> Shift {
+        self.shift
     }
 }
 

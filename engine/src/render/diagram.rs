@@ -114,7 +114,7 @@ fn node_lines(workflow: &Workflow, state: &State) -> Vec<String> {
     if let Some(d) = state.deadline() {
         let due = match d.due() {
             Due::After(t) => format!("⏱ {}{}", format_duration(*t), by_data(d)),
-            Due::At(f) => format!("⏱ at {}", workflow.field(*f).name()),
+            Due::At(f) => format!("⏱ at {}{}", workflow.field(*f).name(), d.shift().describe()),
             Due::Before(f, t) => format!("⏱ {} before {}", format_duration(*t), workflow.field(*f).name()),
         };
         let then = match (d.then(), state.kind()) {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::diagnostic::{suggest, Problem, Report, Target};
 use crate::model::expr::{CelType, Expr, ExprError, Variable};
 use crate::model::schedule::parse_duration;
+use crate::model::shift::{split_offset, Shift};
 use crate::model::workflow::{
     Action, Branch, Call, Deadline, Due, DueCase, Duty, Escalation, Field, FieldType, JoinRule, Signers, Signoff,
     SignoffRule, State, StateId, StateKind,
@@ -476,9 +477,32 @@ impl Ctx<'_> {
         if d.by.is_some() && d.before.is_none() {
             report.error_at_key(Problem::DeadlineBy, &path.key("by"));
         }
+        let mut shift = Shift::default();
+        for (key, given) in [("day", d.day.is_some()), ("time", d.time.is_some())] {
+            if given && d.at.is_none() {
+                report.error_at_key(Problem::DeadlineCalendar { key }, &path.key(key));
+            }
+        }
+        shift.day = d.day.unwrap_or_default();
+        if let Some(time) = &d.time {
+            match chrono::NaiveTime::parse_from_str(time, "%H:%M") {
+                Ok(t) => shift.time = Some(t),
+                Err(_) => report.error(Problem::BadClockTime { text: time.clone() }, &path.key("time")),
+            }
+        }
         let due = match (&d.after, &d.at, &d.before) {
             (Some(after), None, None) => duration(after, &path.key("after"), report).map(Due::After),
-            (None, Some(at), None) => datetime_field(at, &path.key("at"), report).map(Due::At),
+            (None, Some(at), None) => {
+                let (name, offset) = split_offset(at);
+                let field = datetime_field(name, &path.key("at"), report);
+                let offset = match offset {
+                    None => Some(0),
+                    Some((sign, text)) => duration(text, &path.key("at"), report)
+                        .map(|d| sign * i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+                };
+                shift.offset = offset.unwrap_or_default();
+                field.zip(offset).map(|(f, _)| Due::At(f))
+            }
             (None, None, Some(before)) => {
                 let field = datetime_field(before, &path.key("before"), report);
                 let lead = match &d.by {
@@ -547,7 +571,7 @@ impl Ctx<'_> {
                 remind.push(lead);
             }
         }
-        Some(Deadline { due: due?, then: then?, remind, cases })
+        Some(Deadline { due: due?, then: then?, remind, cases, shift })
     }
 
     /// A choice's guard: it may ask about other instances (the answers are recorded on the event)

@@ -385,7 +385,7 @@ impl<'w> Run<'w> {
                 }
                 chrono::Duration::from_std(after).ok().map(|d| self.at + d)
             }
-            Due::At(f) => field_time(*f),
+            Due::At(f) => field_time(*f).and_then(|t| deadline.shift().apply(t, self.workflow.timezone())),
             Due::Before(f, d) => field_time(*f).and_then(|t| chrono::Duration::from_std(*d).ok().map(|d| t - d)),
         })
     }

@@ -339,9 +339,17 @@ pub struct RawDeadline {
     /// gives the duration, and `after` is the default when none does.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cases: Vec<RawDueCase>,
-    /// Due at the time held by this `datetime` field (e.g. an arrival time the customer gave).
+    /// Due at the time held by this `datetime` field (e.g. an arrival time the customer gave), or
+    /// a duration after or before it: `meeting_start + 7d`, `operation_start - 2h`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
+    /// With `at`: move the due time this many calendar days in the workflow's time zone, e.g. `-1`
+    /// for the day before (a calendar day, not 24 hours).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<i64>,
+    /// With `at`: the clock time on the due day in the workflow's time zone, e.g. `"20:00"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
     /// Due some time (`by`) before the time held by this `datetime` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
