@@ -114,6 +114,12 @@ pub enum Problem {
     DeadlineThen,
     #[error("`by` goes with `before`")]
     DeadlineBy,
+    #[error("`cases` go with `after`")]
+    DeadlineCases,
+    #[error("`{key}` goes with `at`")]
+    DeadlineCalendar { key: &'static str },
+    #[error("`{text}` is not a time of day")]
+    BadClockTime { text: String },
     #[error("the workflow has no `end` state")]
     NoEnd,
     #[error("`{field}` is a {found} field, a deadline needs a datetime field")]
@@ -213,7 +219,12 @@ impl Problem {
             Problem::ImpossibleSignoff { .. } => "impossible-signoff",
             Problem::ChecklistOutsideSignoff { .. } => "checklist-outside-signoff",
             Problem::ImpossibleJoin { .. } => "impossible-join",
-            Problem::DeadlineWhen | Problem::DeadlineThen | Problem::DeadlineBy => "deadline-shape",
+            Problem::DeadlineWhen
+            | Problem::DeadlineThen
+            | Problem::DeadlineBy
+            | Problem::DeadlineCases
+            | Problem::DeadlineCalendar { .. } => "deadline-shape",
+            Problem::BadClockTime { .. } => "bad-time",
             Problem::NoEnd => "no-end",
             Problem::DeadlineField { .. } => "deadline-field",
             Problem::RemindTooLate { .. } => "remind-too-late",
@@ -321,6 +332,9 @@ impl Problem {
             Problem::DeadlineWhen => "e.g. `after: 24h`, or `at: arrival_time`, or `before: meeting_start` with `by: 2d`".into(),
             Problem::DeadlineThen => "say what happens when it passes: `escalate: STATE` or `action: ACTION`".into(),
             Problem::DeadlineBy => "`before: FIELD` with `by: 2d` falls due two days before the time in FIELD; with `after` or `at`, remove `by`".into(),
+            Problem::DeadlineCases => "`cases` choose another duration than `after` by the instance's data, so give the default as `after: 30m`; a deadline at a field's time has no cases".into(),
+            Problem::DeadlineCalendar { .. } => "`at: FIELD` with `day: -1` and `time: \"20:00\"` falls due at 20:00 on the day before the date in FIELD".into(),
+            Problem::BadClockTime { .. } => "write the time as `HH:MM` in quotes, e.g. `time: \"20:00\"`".into(),
             Problem::NoEnd => "add a state such as `approved: {end: approved}` and lead the last step to it".into(),
             Problem::DeadlineField { .. } => "declare the field with `type: datetime`".into(),
             Problem::RemindTooLate { .. } => "a reminder is sent that long before the deadline, so it must be shorter".into(),

@@ -195,6 +195,32 @@ fn tick_escalates_passed_deadlines_once_and_takes_automatic_actions() {
 }
 
 #[test]
+fn a_deadline_chosen_by_data_is_fixed_when_the_step_is_entered() {
+    let mut w = World::new();
+    let urgent = w.start("urgent-repair", "zhang_san", json!({"urgency": "urgent"})).unwrap();
+    let major = w.start("urgent-repair", "zhang_san", json!({"urgency": "major"})).unwrap();
+    let normal = w.start("urgent-repair", "zhang_san", json!({"urgency": "normal"})).unwrap();
+    // Started at 09:00: the first case that holds gives the duration, the default the rest; each
+    // reminder goes half an hour before its own instance's deadline.
+    let fired = |report: &liucheng_engine::service::TickReport| {
+        let reminded = report.reminders.iter().map(|d| d.instance).collect::<Vec<_>>();
+        (reminded, report.deadlines.iter().map(|d| d.instance).collect::<Vec<_>>())
+    };
+    let report = w.service.tick(t("2026-11-30T10:00:00+08:00")).unwrap();
+    assert_eq!(fired(&report), (vec![urgent], vec![urgent]));
+    assert_eq!(report.deadlines[0].due, "2026-11-30T10:00:00+08:00");
+    let report = w.service.tick(t("2026-11-30T11:00:00+08:00")).unwrap();
+    assert_eq!(fired(&report), (vec![major], vec![major]));
+    assert_eq!(w.states(normal), ["dispatch"]);
+    let report = w.service.tick(t("2026-11-30T13:00:00+08:00")).unwrap();
+    assert_eq!(fired(&report), (vec![normal], vec![normal]));
+    for id in [urgent, major, normal] {
+        assert_eq!(w.states(id), ["manager_dispatch"]);
+        assert!(w.service.snapshot_matches_replay(id).unwrap());
+    }
+}
+
+#[test]
 fn tick_starts_scheduled_instances_once_per_occurrence() {
     let mut w = World::new();
     // Deployed on Monday 2026-11-30; the weekly report is due on Saturday 2026-12-05 at 09:00.

@@ -987,7 +987,18 @@ impl ScopeBuilder<'_, '_, '_> {
             Some(a) => (None, Some(a.to_owned())),
             None => (Some(self.exit(event)), None),
         };
-        Some(RawDeadline { after, at, before: None, by: None, escalate, action, remind: Vec::new() })
+        Some(RawDeadline {
+            after,
+            cases: Vec::new(),
+            at,
+            day: None,
+            time: None,
+            before: None,
+            by: None,
+            escalate,
+            action,
+            remind: Vec::new(),
+        })
     }
 
     /// A fixed due date cannot be written in a deadline; it becomes a `datetime` field the

@@ -3,5 +3,6 @@
 
 pub mod expr;
 pub mod schedule;
+pub mod shift;
 pub mod value;
 pub mod workflow;

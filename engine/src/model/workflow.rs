@@ -8,6 +8,7 @@ use chrono::FixedOffset;
 pub use crate::analysis::soundness::Completion;
 use crate::model::expr::Expr;
 use crate::model::schedule::Recurrence;
+use crate::model::shift::Shift;
 
 macro_rules! id_type {
     ($name:ident, $doc:literal) => {
@@ -839,6 +840,8 @@ pub struct Deadline {
     pub(crate) due: Due,
     pub(crate) then: Escalation,
     pub(crate) remind: Vec<Duration>,
+    pub(crate) cases: Vec<DueCase>,
+    pub(crate) shift: Shift,
 }
 
 impl Deadline {
@@ -856,6 +859,36 @@ impl Deadline {
     #[must_use]
     pub fn remind(&self) -> &[Duration] {
         &self.remind
+    }
+    /// With `Due::After`: durations chosen by data, the first that holds replacing the default.
+    #[must_use]
+    pub fn cases(&self) -> &[DueCase] {
+        &self.cases
+    }
+    /// With `Due::At`: how the due time moves from the field's time.
+    #[must_use]
+    pub fn shift(&self) -> Shift {
+        self.shift
+    }
+}
+
+/// A duration that replaces a deadline's default when its guard holds as the state is entered.
+#[derive(Debug)]
+pub struct DueCase {
+    pub(crate) when: Expr,
+    pub(crate) after: Duration,
+}
+
+impl DueCase {
+    /// The guard over the instance's data.
+    #[must_use]
+    pub fn when(&self) -> &Expr {
+        &self.when
+    }
+    /// The duration when it holds.
+    #[must_use]
+    pub fn after(&self) -> Duration {
+        self.after
     }
 }
 

@@ -116,8 +116,8 @@ fn node_lines(workflow: &Workflow, state: &State) -> Vec<String> {
     }
     if let Some(d) = state.deadline() {
         let due = match d.due() {
-            Due::After(t) => format!("⏱ {}", format_duration(*t)),
-            Due::At(f) => format!("⏱ at {}", workflow.field(*f).name()),
+            Due::After(t) => format!("⏱ {}{}", format_duration(*t), by_data(d)),
+            Due::At(f) => format!("⏱ at {}{}", workflow.field(*f).name(), d.shift().describe()),
             Due::Before(f, t) => format!("⏱ {} before {}", format_duration(*t), workflow.field(*f).name()),
         };
         let then = match (d.then(), state.kind()) {
@@ -127,6 +127,15 @@ fn node_lines(workflow: &Workflow, state: &State) -> Vec<String> {
         lines.push(format!("{due}{then}"));
     }
     lines
+}
+
+/// The other durations a deadline's data may choose, e.g. ` (15m by data)`.
+fn by_data(deadline: &crate::model::workflow::Deadline) -> String {
+    if deadline.cases().is_empty() {
+        return String::new();
+    }
+    let others: Vec<String> = deadline.cases().iter().map(|c| format_duration(c.after())).collect();
+    format!(" ({} by data)", others.join(", "))
 }
 
 fn shape(state: &State) -> Shape {
@@ -178,7 +187,11 @@ pub fn diagram(workflow: &Workflow) -> Diagram {
                 (ArcKind::Outcome(o), StateKind::Call(c)) => (c.outcomes()[o].0.clone(), EdgeStyle::Normal),
                 (ArcKind::Escalation, _) => {
                     let due = match state.deadline().map(crate::model::workflow::Deadline::due) {
-                        Some(Due::After(t)) => format!("⏱ after {}", format_duration(*t)),
+                        Some(Due::After(t)) => format!(
+                            "⏱ after {}{}",
+                            format_duration(*t),
+                            state.deadline().map(by_data).unwrap_or_default()
+                        ),
                         _ => "⏱ deadline passed".to_owned(),
                     };
                     (due, EdgeStyle::Deadline)

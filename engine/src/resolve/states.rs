@@ -2,13 +2,15 @@
 //! kind, and every reference (states, roles, fields, actions, workflows) resolved.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::Duration;
 
 use crate::diagnostic::{suggest, Problem, Report, Target};
 use crate::model::expr::{CelType, Expr, ExprError, Variable};
 use crate::model::schedule::parse_duration;
+use crate::model::shift::{split_offset, Shift};
 use crate::model::workflow::{
-    Action, Branch, Call, Deadline, Due, Duty, Escalation, Field, FieldType, JoinRule, Signers, Signoff, SignoffRule,
-    State, StateId, StateKind,
+    Action, Branch, Call, Deadline, Due, DueCase, Duty, Escalation, Field, FieldType, JoinRule, Signers, Signoff,
+    SignoffRule, State, StateId, StateKind,
 };
 use crate::resolve::names::{check_id, Names, REQUESTER};
 use crate::resolve::{operations, Callees, OrPlaceholder, PathExt};
@@ -479,9 +481,32 @@ impl Ctx<'_> {
         if d.by.is_some() && d.before.is_none() {
             report.error_at_key(Problem::DeadlineBy, &path.key("by"));
         }
+        let mut shift = Shift::default();
+        for (key, given) in [("day", d.day.is_some()), ("time", d.time.is_some())] {
+            if given && d.at.is_none() {
+                report.error_at_key(Problem::DeadlineCalendar { key }, &path.key(key));
+            }
+        }
+        shift.day = d.day.unwrap_or_default();
+        if let Some(time) = &d.time {
+            match chrono::NaiveTime::parse_from_str(time, "%H:%M") {
+                Ok(t) => shift.time = Some(t),
+                Err(_) => report.error(Problem::BadClockTime { text: time.clone() }, &path.key("time")),
+            }
+        }
         let due = match (&d.after, &d.at, &d.before) {
             (Some(after), None, None) => duration(after, &path.key("after"), report).map(Due::After),
-            (None, Some(at), None) => datetime_field(at, &path.key("at"), report).map(Due::At),
+            (None, Some(at), None) => {
+                let (name, offset) = split_offset(at);
+                let field = datetime_field(name, &path.key("at"), report);
+                let offset = match offset {
+                    None => Some(0),
+                    Some((sign, text)) => duration(text, &path.key("at"), report)
+                        .map(|d| sign * i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+                };
+                shift.offset = offset.unwrap_or_default();
+                field.zip(offset).map(|(f, _)| Due::At(f))
+            }
             (None, None, Some(before)) => {
                 let field = datetime_field(before, &path.key("before"), report);
                 let lead = match &d.by {
@@ -522,21 +547,35 @@ impl Ctx<'_> {
                 None
             }
         };
+        if !d.cases.is_empty() && d.after.is_none() {
+            report.error_at_key(Problem::DeadlineCases, &path.key("cases"));
+        }
+        let mut cases = Vec::new();
+        let mut durations: Vec<(Duration, &str)> =
+            d.after.iter().filter_map(|a| Some((parse_duration(a)?, a.as_str()))).collect();
+        for (i, case) in d.cases.iter().enumerate() {
+            let at = path.key("cases").index(i);
+            let when = self.guard(&case.when, &at.key("when"), report);
+            let after = duration(&case.after, &at.key("after"), report);
+            if let Some(after) = after {
+                durations.push((after, case.after.as_str()));
+            }
+            if let (Some(when), Some(after)) = (when, after) {
+                cases.push(DueCase { when, after });
+            }
+        }
         let mut remind = Vec::new();
         for (i, r) in d.remind.iter().enumerate() {
             let at = path.key("remind").index(i);
             if let Some(lead) = duration(r, &at, report) {
-                if let Some(Due::After(after)) = due {
-                    if lead >= after {
-                        let problem =
-                            Problem::RemindTooLate { remind: r.clone(), after: d.after.clone().unwrap_or_default() };
-                        report.error(problem, &at);
-                    }
+                // Every duration the data may choose must leave room for the reminder.
+                if let Some((_, after)) = durations.iter().filter(|(after, _)| lead >= *after).min() {
+                    report.error(Problem::RemindTooLate { remind: r.clone(), after: (*after).to_owned() }, &at);
                 }
                 remind.push(lead);
             }
         }
-        Some(Deadline { due: due?, then: then?, remind })
+        Some(Deadline { due: due?, then: then?, remind, cases, shift })
     }
 
     /// A choice's guard: it may ask about other instances (the answers are recorded on the event)

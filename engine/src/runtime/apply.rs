@@ -365,17 +365,29 @@ impl<'w> Run<'w> {
         Ok(self.instance.tokens.remove(i))
     }
 
-    fn due(&self, state: StateId) -> Option<DateTime<FixedOffset>> {
-        let deadline = self.workflow.state(state).deadline()?;
+    /// When the deadline of `state`, entered now, falls due: fixed here from the event's time and
+    /// the instance's data, so replay gives the same time.
+    fn due(&self, state: StateId) -> Result<Option<DateTime<FixedOffset>>, RuntimeError> {
+        let Some(deadline) = self.workflow.state(state).deadline() else { return Ok(None) };
         let field_time = |f| {
             let name = self.workflow.field(f).name();
             self.instance.data.get(name).and_then(Value::as_str).and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         };
-        match deadline.due() {
-            Due::After(d) => chrono::Duration::from_std(*d).ok().map(|d| self.at + d),
-            Due::At(f) => field_time(*f),
+        Ok(match deadline.due() {
+            Due::After(default) => {
+                let scope = Scope::of_instance(self.workflow, &self.instance, self.reads);
+                let mut after = *default;
+                for case in deadline.cases() {
+                    if scope.holds(case.when())? {
+                        after = case.after();
+                        break;
+                    }
+                }
+                chrono::Duration::from_std(after).ok().map(|d| self.at + d)
+            }
+            Due::At(f) => field_time(*f).and_then(|t| deadline.shift().apply(t, self.workflow.timezone())),
             Due::Before(f, d) => field_time(*f).and_then(|t| chrono::Duration::from_std(*d).ok().map(|d| t - d)),
-        }
+        })
     }
 
     /// Put a token on `state`.
@@ -448,7 +460,7 @@ impl<'w> Run<'w> {
                 for (field, expr) in call.with() {
                     data.insert(field.clone(), cel_to_json(&scope.eval(expr)?));
                 }
-                let due = self.due(state);
+                let due = self.due(state)?;
                 self.place(state, due);
                 self.effects.push(Effect::StartChild { state, workflow: call.workflow().to_owned(), data });
                 Ok(())
@@ -458,7 +470,7 @@ impl<'w> Run<'w> {
                 self.try_join(*join)
             }
             StateKind::Task { .. } | StateKind::Signoff(_) => {
-                let due = self.due(state);
+                let due = self.due(state)?;
                 self.place(state, due);
                 Ok(())
             }

@@ -358,9 +358,22 @@ pub struct RawDeadline {
     /// Due this long after the state is entered, e.g. `24h`, `2d`, `1h 30m`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
-    /// Due at the time held by this `datetime` field (e.g. an arrival time the customer gave).
+    /// With `after`: other durations chosen by the instance's data when the state is entered,
+    /// e.g. `[{when: 'urgency == "extra_urgent"', after: 15m}]`; the first case whose `when` holds
+    /// gives the duration, and `after` is the default when none does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cases: Vec<RawDueCase>,
+    /// Due at the time held by this `datetime` field (e.g. an arrival time the customer gave), or
+    /// a duration after or before it: `meeting_start + 7d`, `operation_start - 2h`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
+    /// With `at`: move the due time this many calendar days in the workflow's time zone, e.g. `-1`
+    /// for the day before (a calendar day, not 24 hours).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<i64>,
+    /// With `at`: the clock time on the due day in the workflow's time zone, e.g. `"20:00"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
     /// Due some time (`by`) before the time held by this `datetime` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
@@ -376,6 +389,16 @@ pub struct RawDeadline {
     /// Send reminders this long before the deadline, e.g. `[4h, 1h]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub remind: Vec<String>,
+}
+
+/// One case of a deadline's duration: `{when: GUARD, after: 15m}`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDueCase {
+    /// A guard over the instance's data, evaluated when the state is entered.
+    pub when: String,
+    /// The duration when `when` holds, e.g. `15m`.
+    pub after: String,
 }
 
 /// A calendar rule that starts an instance.
