@@ -339,3 +339,39 @@ fn a_majority_vote_needs_more_than_half_of_the_members() {
     w.act(id, "sign", "m3").unwrap();
     assert_eq!(w.status(id).1.as_deref(), Some("adopted"));
 }
+
+#[test]
+fn a_sum_over_other_instances_is_recorded_and_replayed() {
+    let mut w = World::new();
+    let claim = |amount: Value| json!({"project": "P-1", "amount": amount, "budget": 1000});
+    let first = w.start("expense-cap", "wu_shi", claim(json!(400.5))).unwrap();
+    w.act(first, "pay", "wu_shi").unwrap();
+    // Money kept as text adds up like a number.
+    let second = w.start("expense-cap", "wu_shi", claim(json!("500"))).unwrap();
+    w.act(second, "pay", "wu_shi").unwrap();
+    // Another project's expense and a refused one do not count.
+    let other = w.start("expense-cap", "wu_shi", json!({"project": "P-2", "amount": 900, "budget": 1000})).unwrap();
+    w.act(other, "pay", "wu_shi").unwrap();
+    let refused_claim = w.start("expense-cap", "wu_shi", claim(json!(50))).unwrap();
+    w.act(refused_claim, "refuse", "wu_shi").unwrap();
+
+    // 900.5 paid: 99.5 is left, 100 is too much.
+    let over = w.start("expense-cap", "wu_shi", claim(json!(100))).unwrap();
+    assert!(matches!(refused(w.act(over, "pay", "wu_shi")), RuntimeError::GuardFalse { .. }));
+    assert_eq!(w.states(over), ["claimed"], "a refusal changes nothing");
+    let last = w.start("expense-cap", "wu_shi", claim(json!(99.5))).unwrap();
+    w.act(last, "pay", "wu_shi").unwrap();
+    assert_eq!(w.status(last).1.as_deref(), Some("paid"));
+
+    let events = w.service.events(last).unwrap();
+    let pay = events.iter().find(|e| e.action.as_deref() == Some("pay")).unwrap();
+    let payload: Value = serde_json::from_str(&pay.payload).unwrap();
+    assert_eq!(
+        payload["reads"],
+        json!([{"workflow": "expense-cap", "status": "done", "outcomes": ["paid"], "filter": {"project": "P-1"},
+                "sum": "amount", "count": 2, "total": 900.5}])
+    );
+    // Paying more on the project later does not change what the recorded step decided.
+    w.act(over, "refuse", "wu_shi").unwrap();
+    assert!(w.service.snapshot_matches_replay(last).unwrap());
+}

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::model::expr::Expr;
 use crate::model::workflow::{FieldType, Workflow};
 use crate::org::{Org, Person};
-use crate::runtime::query::{Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE};
+use crate::runtime::query::{is_query_function, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, SUM_INSTANCES};
 use crate::runtime::RuntimeError;
 
 /// A JSON value as CEL sees it, typed by the field it belongs to when known.
@@ -138,11 +138,12 @@ impl<'a> Scope<'a> {
             });
         }
         let missing = Arc::new(Mutex::new(Vec::new()));
-        if expr.calls_function(COUNT_INSTANCES) || expr.calls_function(EXISTS_INSTANCE) {
+        if expr.calls().iter().any(|c| is_query_function(c.name)) {
             let reads: Arc<Vec<Read>> = Arc::new(self.reads.to_vec());
+            // The recorded answer to a query, or a note of the question and a stand-in answer.
             let ask = {
                 let missing = Arc::clone(&missing);
-                move |workflow: Arc<String>, status: Cel, filter: Cel| -> i64 {
+                move |workflow: Arc<String>, status: Cel, filter: Cel, sum: Option<Arc<String>>| -> (i64, f64) {
                     let filter = match cel_to_json(&filter) {
                         Value::Object(map) => map.into_iter().collect(),
                         _ => std::collections::BTreeMap::new(),
@@ -155,16 +156,25 @@ impl<'a> Scope<'a> {
                         Value::String(s) => (s, Vec::new()),
                         other => (other.to_string(), Vec::new()),
                     };
-                    let query = Query { workflow: workflow.to_string(), status, outcomes, filter };
-                    query.answer(&reads).unwrap_or_else(|| {
-                        missing.lock().expect("not poisoned").push(query);
-                        0
-                    })
+                    let sum = sum.map(|s| s.to_string());
+                    let query = Query { workflow: workflow.to_string(), status, outcomes, filter, sum };
+                    match query.answer(&reads) {
+                        Some(read) => (read.count, read.total.unwrap_or(0.0)),
+                        None => {
+                            missing.lock().expect("not poisoned").push(query);
+                            (0, 0.0)
+                        }
+                    }
                 }
             };
             let count = ask.clone();
-            let _ = context.add_function(COUNT_INSTANCES, count);
-            let _ = context.add_function(EXISTS_INSTANCE, move |w: Arc<String>, s: Cel, f: Cel| ask(w, s, f) > 0);
+            let _ = context.add_function(COUNT_INSTANCES, move |w: Arc<String>, s: Cel, f: Cel| count(w, s, f, None).0);
+            let exists = ask.clone();
+            let _ = context
+                .add_function(EXISTS_INSTANCE, move |w: Arc<String>, s: Cel, f: Cel| exists(w, s, f, None).0 > 0);
+            let _ = context.add_function(SUM_INSTANCES, move |w: Arc<String>, s: Cel, f: Cel, field: Arc<String>| {
+                ask(w, s, f, Some(field)).1
+            });
         }
         let result = expr
             .program()

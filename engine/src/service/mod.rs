@@ -156,9 +156,24 @@ impl<'t, 'c> Context<'t, 'c> {
             if query.answer(reads).is_none() {
                 let filter: Vec<(&str, &serde_json::Value)> =
                     query.filter.iter().map(|(k, v)| (k.as_str(), v)).collect();
-                let count =
-                    self.tx.count_instances(&query.workflow, &query.status, &query.outcomes, &filter, asking)?;
-                reads.push(crate::runtime::Read { query, count });
+                let (count, total) = match &query.sum {
+                    None => (
+                        self.tx.count_instances(&query.workflow, &query.status, &query.outcomes, &filter, asking)?,
+                        None,
+                    ),
+                    Some(field) => {
+                        let (count, total) = self.tx.sum_instances(
+                            &query.workflow,
+                            &query.status,
+                            &query.outcomes,
+                            &filter,
+                            field,
+                            asking,
+                        )?;
+                        (count, Some(total))
+                    }
+                };
+                reads.push(crate::runtime::Read { query, count, total });
             }
         }
         Ok(())
@@ -269,11 +284,13 @@ impl<'t, 'c> Context<'t, 'c> {
 struct Interface {
     outcomes: Vec<String>,
     fields: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    numbers: Option<Vec<String>>,
 }
 
 impl From<Interface> for Callee {
     fn from(i: Interface) -> Self {
-        Callee { outcomes: i.outcomes, fields: i.fields }
+        Callee { outcomes: i.outcomes, fields: i.fields, numbers: i.numbers }
     }
 }
 
@@ -349,8 +366,12 @@ impl Service {
                 let loaded = crate::syntax::loader::load::<crate::syntax::raw::RawWorkflow>(&file.path, &file.bytes)
                     .map_err(|_| StoreError::Damaged("a validated file no longer loads".into()))?;
                 let callee = callee_of(&loaded.raw);
-                let interface = serde_json::to_string(&Interface { outcomes: callee.outcomes, fields: callee.fields })
-                    .expect("strings serialise");
+                let interface = serde_json::to_string(&Interface {
+                    outcomes: callee.outcomes,
+                    fields: callee.fields,
+                    numbers: callee.numbers,
+                })
+                .expect("strings serialise");
                 let version = i64::from(workflow.version());
                 let (_, revision) = tx.insert_definition(&DefinitionRow {
                     id: 0,

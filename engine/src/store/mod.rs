@@ -518,29 +518,30 @@ impl Tx<'_> {
         filter: &[(&str, &serde_json::Value)],
         except: Option<i64>,
     ) -> Result<i64, StoreError> {
-        let mut sql = String::from("SELECT count(*) FROM instances WHERE workflow = ?1 AND id IS NOT ?2");
-        let mut args: Vec<rusqlite::types::Value> = vec![workflow.to_owned().into(), except.into()];
-        if status != "any" {
-            args.push(status.to_owned().into());
-            sql.push_str(&format!(" AND status = ?{}", args.len()));
-        }
-        if !outcomes.is_empty() {
-            let mut placeholders = Vec::new();
-            for o in outcomes {
-                args.push(o.clone().into());
-                placeholders.push(format!("?{}", args.len()));
-            }
-            sql.push_str(&format!(" AND outcome IN ({})", placeholders.join(", ")));
-        }
-        for (field, value) in filter {
-            // Both sides through json_extract, so that text, numbers and booleans compare alike.
-            args.push(format!("$.data.\"{}\"", field.replace('"', "")).into());
-            args.push(serde_json::json!({ "v": value }).to_string().into());
-            let (path, wanted) = (args.len() - 1, args.len());
-            sql.push_str(&format!(" AND json_extract(snapshot, ?{path}) IS json_extract(?{wanted}, '$.v')"));
-        }
-        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let (conditions, args) = matching(workflow, status, outcomes, filter, except);
+        let mut stmt = self.tx.prepare_cached(&format!("SELECT count(*) FROM instances WHERE {conditions}"))?;
         Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+    }
+
+    /// The instances `count_instances` counts, and the total of their number field `field`
+    /// (money is kept as text or a number; an unset field adds nothing).
+    pub fn sum_instances(
+        &self,
+        workflow: &str,
+        status: &str,
+        outcomes: &[String],
+        filter: &[(&str, &serde_json::Value)],
+        field: &str,
+        except: Option<i64>,
+    ) -> Result<(i64, f64), StoreError> {
+        let (conditions, mut args) = matching(workflow, status, outcomes, filter, except);
+        args.push(json_path(field).into());
+        let sql = format!(
+            "SELECT count(*), total(CAST(json_extract(snapshot, ?{}) AS REAL)) FROM instances WHERE {conditions}",
+            args.len()
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
     /// Record a stand-in; returns its id.
@@ -815,4 +816,42 @@ impl Tx<'_> {
         )?;
         Ok(())
     }
+}
+
+/// The `WHERE` conditions (and their arguments) of the instances a query over other instances
+/// matches; see `Tx::count_instances`.
+fn matching(
+    workflow: &str,
+    status: &str,
+    outcomes: &[String],
+    filter: &[(&str, &serde_json::Value)],
+    except: Option<i64>,
+) -> (String, Vec<rusqlite::types::Value>) {
+    let mut sql = String::from("workflow = ?1 AND id IS NOT ?2");
+    let mut args: Vec<rusqlite::types::Value> = vec![workflow.to_owned().into(), except.into()];
+    if status != "any" {
+        args.push(status.to_owned().into());
+        sql.push_str(&format!(" AND status = ?{}", args.len()));
+    }
+    if !outcomes.is_empty() {
+        let mut placeholders = Vec::new();
+        for o in outcomes {
+            args.push(o.clone().into());
+            placeholders.push(format!("?{}", args.len()));
+        }
+        sql.push_str(&format!(" AND outcome IN ({})", placeholders.join(", ")));
+    }
+    for (field, value) in filter {
+        // Both sides through json_extract, so that text, numbers and booleans compare alike.
+        args.push(json_path(field).into());
+        args.push(serde_json::json!({ "v": value }).to_string().into());
+        let (path, wanted) = (args.len() - 1, args.len());
+        sql.push_str(&format!(" AND json_extract(snapshot, ?{path}) IS json_extract(?{wanted}, '$.v')"));
+    }
+    (sql, args)
+}
+
+/// The JSON path of an instance's data field in its snapshot.
+fn json_path(field: &str) -> String {
+    format!("$.data.\"{}\"", field.replace('"', ""))
 }
