@@ -375,3 +375,30 @@ fn a_sum_over_other_instances_is_recorded_and_replayed() {
     w.act(over, "refuse", "wu_shi").unwrap();
     assert!(w.service.snapshot_matches_replay(last).unwrap());
 }
+
+#[test]
+fn a_count_over_the_current_month_is_fixed_by_the_step_and_replayed() {
+    let mut w = World::new();
+    let mut ask = |at: &str| {
+        let data = serde_json::from_value(json!({"person": "zhang_san"})).unwrap();
+        let id = w.service.start("monthly-cap", "zhang_san", data, t(at)).unwrap().instance;
+        (id, w.status(id).1.unwrap())
+    };
+    assert_eq!(ask("2026-03-02T09:00:00+08:00").1, "granted");
+    assert_eq!(ask("2026-03-30T09:00:00+08:00").1, "granted");
+    let (third, outcome) = ask("2026-03-31T23:30:00+08:00");
+    assert_eq!(outcome, "needs_manager");
+    // Still March in UTC, but April where the workflow runs: a new month.
+    let (april, outcome) = ask("2026-04-01T01:00:00+08:00");
+    assert_eq!(outcome, "granted");
+
+    let mut since = |id: i64| {
+        let events = w.service.events(id).unwrap();
+        let payload: Value = serde_json::from_str(&events[0].payload).unwrap();
+        payload["reads"][0]["since"].clone()
+    };
+    assert_eq!(since(third), json!("2026-03-01T00:00:00+08:00"));
+    assert_eq!(since(april), json!("2026-04-01T00:00:00+08:00"));
+    // Replay decides from the recorded answer, though the month has filled up since.
+    assert!(w.service.snapshot_matches_replay(third).unwrap());
+}

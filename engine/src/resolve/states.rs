@@ -566,7 +566,7 @@ impl Ctx<'_> {
     /// workflow's fields literally; false when one does not.
     fn queries_resolve(&self, expr: &Expr, path: &YamlPath, report: &mut Report) -> bool {
         use crate::model::expr::CallArg;
-        use crate::runtime::{is_query_function, QUERY_STATUSES, SUM_INSTANCES};
+        use crate::runtime::{is_query_function, QUERY_PERIODS, QUERY_STATUSES, SUM_INSTANCES};
         let mut ok = true;
         let mut fail = |problem: Problem, offset: Option<(usize, usize)>, report: &mut Report| {
             ok = false;
@@ -647,6 +647,15 @@ impl Ctx<'_> {
                             "names the number field it adds up as a literal string, e.g. `\"amount\"`".to_owned();
                         fail(Problem::QueryArgument { function: function.clone(), message }, at(3), report);
                     }
+                }
+            }
+            let period = if call.name == SUM_INSTANCES { 4 } else { 3 };
+            match call.args.get(period) {
+                None => {}
+                Some(CallArg::Str(p)) if QUERY_PERIODS.contains(&p.as_str()) => {}
+                Some(_) => {
+                    let message = "takes its optional last argument, the calendar period, as `\"day\"`, `\"week\"`, `\"month\"` or `\"year\"` written literally".to_owned();
+                    fail(Problem::QueryArgument { function: function.clone(), message }, at(period), report);
                 }
             }
         }

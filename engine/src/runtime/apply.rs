@@ -408,7 +408,7 @@ impl<'w> Run<'w> {
         let workflow = self.workflow;
         match workflow.state(state).kind() {
             StateKind::Choice { branches, default } => {
-                let scope = Scope::of_instance(workflow, &self.instance, self.reads);
+                let scope = Scope::of_instance(workflow, &self.instance, self.reads, self.at);
                 let mut next = *default;
                 for branch in branches {
                     if scope.holds(branch.guard())? {
@@ -443,7 +443,7 @@ impl<'w> Run<'w> {
                 Ok(())
             }
             StateKind::Call(call) => {
-                let scope = Scope::of_instance(workflow, &self.instance, self.reads);
+                let scope = Scope::of_instance(workflow, &self.instance, self.reads, self.at);
                 let mut data = Map::new();
                 for (field, expr) in call.with() {
                     data.insert(field.clone(), cel_to_json(&scope.eval(expr)?));

@@ -24,5 +24,6 @@ pub use operations::{
     operation_name, plan_return, who_must_act,
 };
 pub use query::{
-    is_query_function, query_functions, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, QUERY_STATUSES, SUM_INSTANCES,
+    is_query_function, period_start, query_functions, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, QUERY_PERIODS,
+    QUERY_STATUSES, SUM_INSTANCES,
 };

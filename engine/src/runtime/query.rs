@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Datelike, FixedOffset};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -26,17 +27,43 @@ pub fn is_query_function(name: &str) -> bool {
 /// The statuses a query may ask for, as written in the second argument.
 pub const QUERY_STATUSES: [&str; 4] = ["active", "done", "cancelled", "any"];
 
+/// The calendar periods a query may be limited to, as written in its optional last argument:
+/// only instances started in the current one count.
+pub const QUERY_PERIODS: [&str; 4] = ["day", "week", "month", "year"];
+
+/// Where the calendar `period` (one of `QUERY_PERIODS`) that holds `at` began, in `at`'s offset;
+/// weeks begin on Monday. The step's own time fixes it, so replaying the step finds the same one.
+#[must_use]
+pub fn period_start(period: &str, at: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+    let day = at.date_naive();
+    let first = match period {
+        "day" => day,
+        "week" => day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday())),
+        "month" => day.with_day(1)?,
+        "year" => day.with_ordinal(1)?,
+        _ => return None,
+    };
+    first.and_hms_opt(0, 0, 0)?.and_local_timezone(*at.offset()).single()
+}
+
 /// The query functions, for the type checker. The second argument is a status, or a list of
-/// outcomes of finished instances; a sum's fourth names the field it adds up.
+/// outcomes of finished instances; a sum's fourth names the field it adds up. Each may end with
+/// a calendar period.
 #[must_use]
 pub fn query_functions() -> Vec<FunctionSig> {
     let args = vec![CelType::String, CelType::Dyn, CelType::Map(Box::new(CelType::String), Box::new(CelType::Dyn))];
-    let mut sum = args.clone();
-    sum.push(CelType::String);
+    let with = |extra: usize| {
+        let mut a = args.clone();
+        a.extend(std::iter::repeat_n(CelType::String, extra));
+        a
+    };
     vec![
         FunctionSig { name: COUNT_INSTANCES, args: args.clone(), result: CelType::Int },
-        FunctionSig { name: EXISTS_INSTANCE, args, result: CelType::Bool },
-        FunctionSig { name: SUM_INSTANCES, args: sum, result: CelType::Double },
+        FunctionSig { name: COUNT_INSTANCES, args: with(1), result: CelType::Int },
+        FunctionSig { name: EXISTS_INSTANCE, args: args.clone(), result: CelType::Bool },
+        FunctionSig { name: EXISTS_INSTANCE, args: with(1), result: CelType::Bool },
+        FunctionSig { name: SUM_INSTANCES, args: with(1), result: CelType::Double },
+        FunctionSig { name: SUM_INSTANCES, args: with(2), result: CelType::Double },
     ]
 }
 
@@ -56,6 +83,10 @@ pub struct Query {
     /// For a sum: the number field added up over the matching instances.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sum: Option<String>,
+    /// Only instances started at or after this time (RFC 3339): the start of the calendar period
+    /// the query was limited to, in the asking workflow's time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
 }
 
 /// The answer to a query, as recorded on the event that needed it.
@@ -89,6 +120,9 @@ impl Query {
         }
         if !filter.is_empty() {
             write!(f, " where {}", filter.join(" and "))?;
+        }
+        if let Some(since) = &self.since {
+            write!(f, " started since {since}")?;
         }
         Ok(())
     }
@@ -124,6 +158,7 @@ mod tests {
             outcomes: vec!["signed".into()],
             filter: BTreeMap::from([("plan_id".to_owned(), Value::from("P-1"))]),
             sum: sum.map(str::to_owned),
+            since: None,
         }
     }
 
@@ -149,5 +184,20 @@ mod tests {
         let json = serde_json::to_string(&read).unwrap();
         assert_eq!(serde_json::from_str::<Read>(&json).unwrap(), read, "the total survives the round trip");
         assert!(query(Some("amount")).answer(&[Read { query: query(None), count: 2, total: None }]).is_none());
+    }
+
+    #[test]
+    fn a_period_begins_at_midnight_where_the_step_was_taken() {
+        let at = DateTime::parse_from_rfc3339("2026-03-04T01:30:00+08:00").unwrap();
+        let start = |p| period_start(p, at).map(|t| t.to_rfc3339());
+        assert_eq!(start("day").as_deref(), Some("2026-03-04T00:00:00+08:00"));
+        assert_eq!(start("week").as_deref(), Some("2026-03-02T00:00:00+08:00"), "Monday");
+        assert_eq!(start("month").as_deref(), Some("2026-03-01T00:00:00+08:00"));
+        assert_eq!(start("year").as_deref(), Some("2026-01-01T00:00:00+08:00"));
+        assert_eq!(start("fortnight"), None);
+        // Still February in UTC, already March where the step was taken.
+        let early = DateTime::parse_from_rfc3339("2026-03-01T01:30:00+08:00").unwrap();
+        assert_eq!(early.naive_utc().to_string(), "2026-02-28 17:30:00");
+        assert_eq!(period_start("month", early).map(|t| t.to_rfc3339()).as_deref(), Some("2026-03-01T00:00:00+08:00"));
     }
 }

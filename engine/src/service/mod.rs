@@ -156,20 +156,25 @@ impl<'t, 'c> Context<'t, 'c> {
             if query.answer(reads).is_none() {
                 let filter: Vec<(&str, &serde_json::Value)> =
                     query.filter.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                // Stored times are UTC text; the recorded start of the period is local.
+                let since = match &query.since {
+                    None => None,
+                    Some(t) => Some(record::utc_text(DateTime::parse_from_rfc3339(t).map_err(|e| {
+                        RuntimeError::Inconsistent(format!("a query's period start `{t}` is not a time: {e}"))
+                    })?)),
+                };
+                let matching = crate::store::Matching {
+                    workflow: &query.workflow,
+                    status: &query.status,
+                    outcomes: &query.outcomes,
+                    filter: &filter,
+                    since: since.as_deref(),
+                    except: asking,
+                };
                 let (count, total) = match &query.sum {
-                    None => (
-                        self.tx.count_instances(&query.workflow, &query.status, &query.outcomes, &filter, asking)?,
-                        None,
-                    ),
+                    None => (self.tx.count_instances(&matching)?, None),
                     Some(field) => {
-                        let (count, total) = self.tx.sum_instances(
-                            &query.workflow,
-                            &query.status,
-                            &query.outcomes,
-                            &filter,
-                            field,
-                            asking,
-                        )?;
+                        let (count, total) = self.tx.sum_instances(&matching, field)?;
                         (count, Some(total))
                     }
                 };
