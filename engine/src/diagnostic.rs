@@ -310,8 +310,11 @@ impl Problem {
             },
             Problem::GuardType { .. } => "compare values of the same type; fields have the types declared under `fields:`".into(),
             Problem::GuardNotBool { .. } => "a guard must be true or false, e.g. `amount > 0`".into(),
+            Problem::QueryArgument { function, .. } if function == crate::runtime::SUM_INSTANCES => format!(
+                "write it as `{function}(\"workflow-id\", \"done\", {{\"field\": value}}, \"number_field\")`: the workflow, the status (active, done, cancelled or any), the field names and the field to add up literally, and optionally a last \"day\", \"week\", \"month\" or \"year\", so they are checked before it runs"
+            ),
             Problem::QueryArgument { function, .. } => format!(
-                "write it as `{function}(\"workflow-id\", \"done\", {{\"field\": value}})`: the workflow, the status (active, done, cancelled or any) and the field names literally, so they are checked before it runs"
+                "write it as `{function}(\"workflow-id\", \"done\", {{\"field\": value}})`: the workflow, the status (active, done, cancelled or any) and the field names literally, and optionally a last \"day\", \"week\", \"month\" or \"year\", so they are checked before it runs"
             ),
             Problem::GuardEnumValue { values, .. } => format!("its values are {}", list(values)),
             Problem::BadDuration { .. } => "write a duration such as `30m`, `24h`, `2d` or `1h 30m`".into(),

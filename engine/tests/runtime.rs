@@ -365,3 +365,66 @@ fn a_majority_vote_needs_more_than_half_of_the_members() {
     w.act(id, "sign", "m3").unwrap();
     assert_eq!(w.status(id).1.as_deref(), Some("adopted"));
 }
+
+#[test]
+fn a_sum_over_other_instances_is_recorded_and_replayed() {
+    let mut w = World::new();
+    let claim = |amount: Value| json!({"project": "P-1", "amount": amount, "budget": 1000});
+    let first = w.start("expense-cap", "wu_shi", claim(json!(400.5))).unwrap();
+    w.act(first, "pay", "wu_shi").unwrap();
+    // Money kept as text adds up like a number.
+    let second = w.start("expense-cap", "wu_shi", claim(json!("500"))).unwrap();
+    w.act(second, "pay", "wu_shi").unwrap();
+    // Another project's expense and a refused one do not count.
+    let other = w.start("expense-cap", "wu_shi", json!({"project": "P-2", "amount": 900, "budget": 1000})).unwrap();
+    w.act(other, "pay", "wu_shi").unwrap();
+    let refused_claim = w.start("expense-cap", "wu_shi", claim(json!(50))).unwrap();
+    w.act(refused_claim, "refuse", "wu_shi").unwrap();
+
+    // 900.5 paid: 99.5 is left, 100 is too much.
+    let over = w.start("expense-cap", "wu_shi", claim(json!(100))).unwrap();
+    assert!(matches!(refused(w.act(over, "pay", "wu_shi")), RuntimeError::GuardFalse { .. }));
+    assert_eq!(w.states(over), ["claimed"], "a refusal changes nothing");
+    let last = w.start("expense-cap", "wu_shi", claim(json!(99.5))).unwrap();
+    w.act(last, "pay", "wu_shi").unwrap();
+    assert_eq!(w.status(last).1.as_deref(), Some("paid"));
+
+    let events = w.service.events(last).unwrap();
+    let pay = events.iter().find(|e| e.action.as_deref() == Some("pay")).unwrap();
+    let payload: Value = serde_json::from_str(&pay.payload).unwrap();
+    assert_eq!(
+        payload["reads"],
+        json!([{"workflow": "expense-cap", "status": "done", "outcomes": ["paid"], "filter": {"project": "P-1"},
+                "sum": "amount", "count": 2, "total": 900.5}])
+    );
+    // Paying more on the project later does not change what the recorded step decided.
+    w.act(over, "refuse", "wu_shi").unwrap();
+    assert!(w.service.snapshot_matches_replay(last).unwrap());
+}
+
+#[test]
+fn a_count_over_the_current_month_is_fixed_by_the_step_and_replayed() {
+    let mut w = World::new();
+    let mut ask = |at: &str| {
+        let data = serde_json::from_value(json!({"person": "zhang_san"})).unwrap();
+        let id = w.service.start("monthly-cap", "zhang_san", data, t(at)).unwrap().instance;
+        (id, w.status(id).1.unwrap())
+    };
+    assert_eq!(ask("2026-03-02T09:00:00+08:00").1, "granted");
+    assert_eq!(ask("2026-03-30T09:00:00+08:00").1, "granted");
+    let (third, outcome) = ask("2026-03-31T23:30:00+08:00");
+    assert_eq!(outcome, "needs_manager");
+    // Still March in UTC, but April where the workflow runs: a new month.
+    let (april, outcome) = ask("2026-04-01T01:00:00+08:00");
+    assert_eq!(outcome, "granted");
+
+    let mut since = |id: i64| {
+        let events = w.service.events(id).unwrap();
+        let payload: Value = serde_json::from_str(&events[0].payload).unwrap();
+        payload["reads"][0]["since"].clone()
+    };
+    assert_eq!(since(third), json!("2026-03-01T00:00:00+08:00"));
+    assert_eq!(since(april), json!("2026-04-01T00:00:00+08:00"));
+    // Replay decides from the recorded answer, though the month has filled up since.
+    assert!(w.service.snapshot_matches_replay(third).unwrap());
+}

@@ -11,7 +11,7 @@ use crate::diagnostic::{Problem, Report};
 use crate::model::expr::Variable;
 use crate::model::schedule::{parse_offset, Recurrence};
 use crate::model::workflow::{Cancel, Operation, Operations, Schedule, Staffing, Start, Workflow};
-use crate::syntax::raw::{RawOperation, RawWorkflow};
+use crate::syntax::raw::{RawFieldType, RawOperation, RawWorkflow};
 use crate::syntax::source_map::YamlPath;
 
 pub(crate) use names::Names;
@@ -28,6 +28,9 @@ pub struct Callee {
     pub outcomes: Vec<String>,
     /// Its field names.
     pub fields: Vec<String>,
+    /// Its number fields (integer, decimal, money), which `sum_instances` may add up; `None`
+    /// when not known, for a definition deployed before they were recorded.
+    pub numbers: Option<Vec<String>>,
 }
 
 /// The workflows a definition may call, by id.
@@ -44,7 +47,13 @@ pub fn callee_of(raw: &RawWorkflow) -> Callee {
             }
         }
     }
-    Callee { outcomes, fields: raw.fields.keys().cloned().collect() }
+    let numbers = raw
+        .fields
+        .iter()
+        .filter(|(_, f)| matches!(f.kind, RawFieldType::Integer | RawFieldType::Decimal | RawFieldType::Money))
+        .map(|(name, _)| name.clone())
+        .collect();
+    Callee { outcomes, fields: raw.fields.keys().cloned().collect(), numbers: Some(numbers) }
 }
 
 /// Resolve one workflow. Returns `None` when any error was reported.

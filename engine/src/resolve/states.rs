@@ -609,14 +609,14 @@ impl Ctx<'_> {
     /// workflow's fields literally; false when one does not.
     fn queries_resolve(&self, expr: &Expr, path: &YamlPath, report: &mut Report) -> bool {
         use crate::model::expr::CallArg;
-        use crate::runtime::{COUNT_INSTANCES, EXISTS_INSTANCE, QUERY_STATUSES};
+        use crate::runtime::{is_query_function, QUERY_PERIODS, QUERY_STATUSES, SUM_INSTANCES};
         let mut ok = true;
         let mut fail = |problem: Problem, offset: Option<(usize, usize)>, report: &mut Report| {
             ok = false;
             let target = offset.map_or(Target::Value, |(a, b)| Target::Within(a, b));
             report.push(crate::diagnostic::Severity::Error, problem, path, target, Vec::new());
         };
-        for call in expr.calls().iter().filter(|c| c.name == COUNT_INSTANCES || c.name == EXISTS_INSTANCE) {
+        for call in expr.calls().iter().filter(|c| is_query_function(c.name)) {
             let function = call.name.to_owned();
             let at = |i: usize| call.offsets.get(i).copied().flatten().or(call.offset);
             let callee = match call.args.first() {
@@ -664,6 +664,41 @@ impl Ctx<'_> {
                     let message =
                         "takes the fields to match as a map literal, e.g. `{\"employee\": employee}`".to_owned();
                     fail(Problem::QueryArgument { function: function.clone(), message }, at(2), report);
+                }
+            }
+            if call.name == SUM_INSTANCES {
+                match call.args.get(3) {
+                    Some(CallArg::Str(field)) => {
+                        let numbers = callee.and_then(|c| c.numbers.as_ref().map(|n| (c, n)));
+                        if let Some((callee, numbers)) = numbers {
+                            if !numbers.contains(field) {
+                                let problem = if callee.fields.contains(field) {
+                                    let message = format!(
+                                        "adds up a number field (integer, decimal or money); `{field}` is not one"
+                                    );
+                                    Problem::QueryArgument { function: function.clone(), message }
+                                } else {
+                                    let suggestion = suggest(field, numbers.iter().map(String::as_str));
+                                    Problem::Undeclared { what: "field", name: field.clone(), suggestion }
+                                };
+                                fail(problem, at(3), report);
+                            }
+                        }
+                    }
+                    _ => {
+                        let message =
+                            "names the number field it adds up as a literal string, e.g. `\"amount\"`".to_owned();
+                        fail(Problem::QueryArgument { function: function.clone(), message }, at(3), report);
+                    }
+                }
+            }
+            let period = if call.name == SUM_INSTANCES { 4 } else { 3 };
+            match call.args.get(period) {
+                None => {}
+                Some(CallArg::Str(p)) if QUERY_PERIODS.contains(&p.as_str()) => {}
+                Some(_) => {
+                    let message = "takes its optional last argument, the calendar period, as `\"day\"`, `\"week\"`, `\"month\"` or `\"year\"` written literally".to_owned();
+                    fail(Problem::QueryArgument { function: function.clone(), message }, at(period), report);
                 }
             }
         }

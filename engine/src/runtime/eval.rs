@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use cel::extractors::Arguments;
 use cel::objects::{Key, Map as CelMap};
 use cel::{Context, Value as Cel};
 use serde_json::{Map, Value};
@@ -11,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::model::expr::Expr;
 use crate::model::workflow::{FieldType, Workflow};
 use crate::org::{Org, Person};
-use crate::runtime::query::{Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE};
+use crate::runtime::query::{is_query_function, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, SUM_INSTANCES};
 use crate::runtime::RuntimeError;
 
 /// A JSON value as CEL sees it, typed by the field it belongs to when known.
@@ -102,6 +103,8 @@ pub(crate) struct Scope<'a> {
     pub(crate) roster: Option<Roster>,
     /// The answers to queries over other instances known so far.
     pub(crate) reads: &'a [Read],
+    /// When the step is taken, in the workflow's time zone: it fixes the period a query asks about.
+    pub(crate) at: chrono::DateTime<chrono::FixedOffset>,
 }
 
 impl<'a> Scope<'a> {
@@ -110,6 +113,7 @@ impl<'a> Scope<'a> {
         workflow: &'a Workflow,
         instance: &'a crate::runtime::Instance,
         reads: &'a [Read],
+        at: chrono::DateTime<chrono::FixedOffset>,
     ) -> Self {
         Scope {
             workflow,
@@ -118,6 +122,7 @@ impl<'a> Scope<'a> {
             actor: Value::Null,
             roster: None,
             reads,
+            at: at.with_timezone(&workflow.timezone()),
         }
     }
 
@@ -138,6 +143,7 @@ impl<'a> Scope<'a> {
             actor: actor_value(Some(person)),
             roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
             reads,
+            at: now.with_timezone(&workflow.timezone()),
         }
     }
 
@@ -168,33 +174,49 @@ impl<'a> Scope<'a> {
                 context.add_function(PERSON, move |id: Arc<String>| json_to_cel(&actor_value(r.org.person(&id)), None));
         }
         let missing = Arc::new(Mutex::new(Vec::new()));
-        if expr.calls_function(COUNT_INSTANCES) || expr.calls_function(EXISTS_INSTANCE) {
+        if expr.calls().iter().any(|c| is_query_function(c.name)) {
             let reads: Arc<Vec<Read>> = Arc::new(self.reads.to_vec());
+            let at = self.at.with_timezone(&self.workflow.timezone());
+            // The recorded answer to a query, or a note of the question and a stand-in answer.
+            // What follows the filter: a sum's field, then the optional calendar period.
             let ask = {
                 let missing = Arc::clone(&missing);
-                move |workflow: Arc<String>, status: Cel, filter: Cel| -> i64 {
-                    let filter = match cel_to_json(&filter) {
-                        Value::Object(map) => map.into_iter().collect(),
+                move |args: &[Cel], sums: bool| -> (i64, f64) {
+                    let text = |v: Option<&Cel>| match v {
+                        Some(Cel::String(s)) => Some(s.to_string()),
+                        _ => None,
+                    };
+                    let filter = match args.get(2).map(cel_to_json) {
+                        Some(Value::Object(map)) => map.into_iter().collect(),
                         _ => std::collections::BTreeMap::new(),
                     };
                     // A list of outcomes asks about finished instances that ended so.
-                    let (status, outcomes) = match cel_to_json(&status) {
-                        Value::Array(items) => {
+                    let (status, outcomes) = match args.get(1).map(cel_to_json) {
+                        Some(Value::Array(items)) => {
                             ("done".to_owned(), items.iter().filter_map(|o| o.as_str().map(str::to_owned)).collect())
                         }
-                        Value::String(s) => (s, Vec::new()),
-                        other => (other.to_string(), Vec::new()),
+                        Some(Value::String(s)) => (s, Vec::new()),
+                        other => (other.map(|o| o.to_string()).unwrap_or_default(), Vec::new()),
                     };
-                    let query = Query { workflow: workflow.to_string(), status, outcomes, filter };
-                    query.answer(&reads).unwrap_or_else(|| {
-                        missing.lock().expect("not poisoned").push(query);
-                        0
-                    })
+                    let rest = args.get(3..).unwrap_or_default();
+                    let (sum, period) = if sums { (text(rest.first()), rest.get(1)) } else { (None, rest.first()) };
+                    let since = text(period).and_then(|p| crate::runtime::period_start(&p, at)).map(|t| t.to_rfc3339());
+                    let workflow = text(args.first()).unwrap_or_default();
+                    let query = Query { workflow, status, outcomes, filter, sum, since };
+                    match query.answer(&reads) {
+                        Some(read) => (read.count, read.total.unwrap_or(0.0)),
+                        None => {
+                            missing.lock().expect("not poisoned").push(query);
+                            (0, 0.0)
+                        }
+                    }
                 }
             };
             let count = ask.clone();
-            let _ = context.add_function(COUNT_INSTANCES, count);
-            let _ = context.add_function(EXISTS_INSTANCE, move |w: Arc<String>, s: Cel, f: Cel| ask(w, s, f) > 0);
+            let _ = context.add_function(COUNT_INSTANCES, move |Arguments(args): Arguments| count(&args, false).0);
+            let exists = ask.clone();
+            let _ = context.add_function(EXISTS_INSTANCE, move |Arguments(args): Arguments| exists(&args, false).0 > 0);
+            let _ = context.add_function(SUM_INSTANCES, move |Arguments(args): Arguments| ask(&args, true).1);
         }
         let result = expr
             .program()

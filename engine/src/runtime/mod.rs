@@ -23,4 +23,7 @@ pub use operations::{
     check_add_signer, check_allowed, check_delegate, check_hand_back, check_holds, check_remove_signer, check_transfer,
     operation_name, plan_return, who_must_act,
 };
-pub use query::{query_functions, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, QUERY_STATUSES};
+pub use query::{
+    is_query_function, period_start, query_functions, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, QUERY_PERIODS,
+    QUERY_STATUSES, SUM_INSTANCES,
+};

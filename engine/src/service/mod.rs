@@ -176,9 +176,29 @@ impl<'t, 'c> Context<'t, 'c> {
             if query.answer(reads).is_none() {
                 let filter: Vec<(&str, &serde_json::Value)> =
                     query.filter.iter().map(|(k, v)| (k.as_str(), v)).collect();
-                let count =
-                    self.tx.count_instances(&query.workflow, &query.status, &query.outcomes, &filter, asking)?;
-                reads.push(crate::runtime::Read { query, count });
+                // Stored times are UTC text; the recorded start of the period is local.
+                let since = match &query.since {
+                    None => None,
+                    Some(t) => Some(record::utc_text(DateTime::parse_from_rfc3339(t).map_err(|e| {
+                        RuntimeError::Inconsistent(format!("a query's period start `{t}` is not a time: {e}"))
+                    })?)),
+                };
+                let matching = crate::store::Matching {
+                    workflow: &query.workflow,
+                    status: &query.status,
+                    outcomes: &query.outcomes,
+                    filter: &filter,
+                    since: since.as_deref(),
+                    except: asking,
+                };
+                let (count, total) = match &query.sum {
+                    None => (self.tx.count_instances(&matching)?, None),
+                    Some(field) => {
+                        let (count, total) = self.tx.sum_instances(&matching, field)?;
+                        (count, Some(total))
+                    }
+                };
+                reads.push(crate::runtime::Read { query, count, total });
             }
         }
         Ok(())
@@ -320,11 +340,13 @@ impl<'t, 'c> Context<'t, 'c> {
 struct Interface {
     outcomes: Vec<String>,
     fields: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    numbers: Option<Vec<String>>,
 }
 
 impl From<Interface> for Callee {
     fn from(i: Interface) -> Self {
-        Callee { outcomes: i.outcomes, fields: i.fields }
+        Callee { outcomes: i.outcomes, fields: i.fields, numbers: i.numbers }
     }
 }
 
@@ -400,8 +422,12 @@ impl Service {
                 let loaded = crate::syntax::loader::load::<crate::syntax::raw::RawWorkflow>(&file.path, &file.bytes)
                     .map_err(|_| StoreError::Damaged("a validated file no longer loads".into()))?;
                 let callee = callee_of(&loaded.raw);
-                let interface = serde_json::to_string(&Interface { outcomes: callee.outcomes, fields: callee.fields })
-                    .expect("strings serialise");
+                let interface = serde_json::to_string(&Interface {
+                    outcomes: callee.outcomes,
+                    fields: callee.fields,
+                    numbers: callee.numbers,
+                })
+                .expect("strings serialise");
                 let version = i64::from(workflow.version());
                 let (_, revision) = tx.insert_definition(&DefinitionRow {
                     id: 0,

@@ -512,40 +512,24 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    /// How many instances of `workflow` other than `except` have `status` (`any` for all), one
-    /// of `outcomes` (when given), and data whose fields equal the values of `filter` (compared
-    /// as JSON; `null` matches an unset field).
-    pub fn count_instances(
-        &self,
-        workflow: &str,
-        status: &str,
-        outcomes: &[String],
-        filter: &[(&str, &serde_json::Value)],
-        except: Option<i64>,
-    ) -> Result<i64, StoreError> {
-        let mut sql = String::from("SELECT count(*) FROM instances WHERE workflow = ?1 AND id IS NOT ?2");
-        let mut args: Vec<rusqlite::types::Value> = vec![workflow.to_owned().into(), except.into()];
-        if status != "any" {
-            args.push(status.to_owned().into());
-            sql.push_str(&format!(" AND status = ?{}", args.len()));
-        }
-        if !outcomes.is_empty() {
-            let mut placeholders = Vec::new();
-            for o in outcomes {
-                args.push(o.clone().into());
-                placeholders.push(format!("?{}", args.len()));
-            }
-            sql.push_str(&format!(" AND outcome IN ({})", placeholders.join(", ")));
-        }
-        for (field, value) in filter {
-            // Both sides through json_extract, so that text, numbers and booleans compare alike.
-            args.push(format!("$.data.\"{}\"", field.replace('"', "")).into());
-            args.push(serde_json::json!({ "v": value }).to_string().into());
-            let (path, wanted) = (args.len() - 1, args.len());
-            sql.push_str(&format!(" AND json_extract(snapshot, ?{path}) IS json_extract(?{wanted}, '$.v')"));
-        }
-        let mut stmt = self.tx.prepare_cached(&sql)?;
+    /// How many instances a query over other instances matches; see `Matching`.
+    pub fn count_instances(&self, query: &Matching<'_>) -> Result<i64, StoreError> {
+        let (conditions, args) = query.conditions();
+        let mut stmt = self.tx.prepare_cached(&format!("SELECT count(*) FROM instances WHERE {conditions}"))?;
         Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?)
+    }
+
+    /// The instances `count_instances` counts, and the total of their number field `field`
+    /// (money is kept as text or a number; an unset field adds nothing).
+    pub fn sum_instances(&self, query: &Matching<'_>, field: &str) -> Result<(i64, f64), StoreError> {
+        let (conditions, mut args) = query.conditions();
+        args.push(json_path(field).into());
+        let sql = format!(
+            "SELECT count(*), total(CAST(json_extract(snapshot, ?{}) AS REAL)) FROM instances WHERE {conditions}",
+            args.len()
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
     /// Record a stand-in; returns its id.
@@ -820,4 +804,55 @@ impl Tx<'_> {
         )?;
         Ok(())
     }
+}
+
+/// The instances a query over other instances matches: those of `workflow` other than `except`
+/// with `status` (`any` for all), one of `outcomes` (when given), started at or after `since`
+/// (UTC text, when given), and data whose fields equal the values of `filter` (compared as JSON;
+/// `null` matches an unset field).
+#[derive(Debug, Clone)]
+pub struct Matching<'q> {
+    pub workflow: &'q str,
+    pub status: &'q str,
+    pub outcomes: &'q [String],
+    pub filter: &'q [(&'q str, &'q serde_json::Value)],
+    pub since: Option<&'q str>,
+    pub except: Option<i64>,
+}
+
+impl Matching<'_> {
+    /// The `WHERE` conditions and their arguments.
+    fn conditions(&self) -> (String, Vec<rusqlite::types::Value>) {
+        let mut sql = String::from("workflow = ?1 AND id IS NOT ?2");
+        let mut args: Vec<rusqlite::types::Value> = vec![self.workflow.to_owned().into(), self.except.into()];
+        if self.status != "any" {
+            args.push(self.status.to_owned().into());
+            sql.push_str(&format!(" AND status = ?{}", args.len()));
+        }
+        if !self.outcomes.is_empty() {
+            let mut placeholders = Vec::new();
+            for o in self.outcomes {
+                args.push(o.clone().into());
+                placeholders.push(format!("?{}", args.len()));
+            }
+            sql.push_str(&format!(" AND outcome IN ({})", placeholders.join(", ")));
+        }
+        if let Some(since) = self.since {
+            args.push(since.to_owned().into());
+            sql.push_str(&format!(" AND created_at >= ?{}", args.len()));
+        }
+        for (field, value) in self.filter {
+            // Both sides through json_extract, so that text, numbers and booleans compare alike.
+            args.push(json_path(field).into());
+            args.push(serde_json::json!({ "v": value }).to_string().into());
+            let (path, wanted) = (args.len() - 1, args.len());
+            sql.push_str(&format!(" AND json_extract(snapshot, ?{path}) IS json_extract(?{wanted}, '$.v')"));
+        }
+        (sql, args)
+    }
+}
+
+/// The JSON path of an instance's data field in its snapshot.
+fn json_path(field: &str) -> String {
+    format!("$.data.\"{}\"", field.replace('"', ""))
 }
