@@ -28,6 +28,8 @@ pub struct Callee {
     pub outcomes: Vec<String>,
     /// Its field names.
     pub fields: Vec<String>,
+    /// Its role parameters, each with whether it may be left unbound.
+    pub parameters: Vec<(String, bool)>,
 }
 
 /// The workflows a definition may call, by id.
@@ -44,7 +46,8 @@ pub fn callee_of(raw: &RawWorkflow) -> Callee {
             }
         }
     }
-    Callee { outcomes, fields: raw.fields.keys().cloned().collect() }
+    let parameters = raw.roles.iter().filter(|(_, r)| r.parameter).map(|(n, r)| (n.clone(), r.optional)).collect();
+    Callee { outcomes, fields: raw.fields.keys().cloned().collect(), parameters }
 }
 
 /// Resolve one workflow. Returns `None` when any error was reported.
@@ -116,6 +119,11 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
         })
         .collect();
 
+    if !raw.schedules.is_empty() {
+        if let Some((name, _)) = raw.roles.iter().find(|(_, r)| r.parameter && !r.optional) {
+            report.error(Problem::ScheduledParameter { role: name.clone() }, &root.at_key(&["roles", name]));
+        }
+    }
     let states = states::resolve_states(raw, &names, &fields, &variables, callees, report);
 
     if report.has_errors() {

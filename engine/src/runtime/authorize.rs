@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset};
 
 use crate::runtime::eval::{Roster, Scope};
-use crate::runtime::{actor_value, Instance, RuntimeError};
+use crate::runtime::{actor_value, played, Bindings, Instance, RuntimeError};
 
 /// An action someone tries to take: which, in which state, with what input and comment.
 #[derive(Debug, Clone, Copy)]
@@ -41,9 +41,20 @@ fn held(workflow: &Workflow, person: &Person, roles: &[RoleId]) -> Option<String
     role_names(workflow, roles).into_iter().find(|r| person.roles.contains(r))
 }
 
-fn needed(workflow: &Workflow, roles: &[RoleId]) -> String {
-    let names: Vec<String> =
-        roles.iter().map(|r| format!("`{}` ({})", workflow.role(*r).name(), workflow.role(*r).title())).collect();
+fn needed(workflow: &Workflow, bindings: &Bindings, roles: &[RoleId]) -> String {
+    let names: Vec<String> = roles
+        .iter()
+        .map(|r| {
+            let role = workflow.role(*r);
+            let shown = format!("`{}` ({})", role.name(), role.title());
+            // A parameter says which organisation role plays it here, or that none does.
+            match (role.parameter(), bindings.get(role.name())) {
+                (None, _) => shown,
+                (Some(_), Some(b)) => format!("{shown} = `{}`", b.role),
+                (Some(_), None) => format!("{shown}, played by nobody here"),
+            }
+        })
+        .collect();
     match names.len() {
         0 => "(none)".into(),
         1 => names[0].clone(),
@@ -51,15 +62,17 @@ fn needed(workflow: &Workflow, roles: &[RoleId]) -> String {
     }
 }
 
-/// Check that `person` may start an instance; returns the role they start as.
+/// Check that `person` may start an instance whose role parameters are bound by `bindings`;
+/// returns the role they start as.
 ///
 /// # Errors
 /// `MissingRole` when they hold none of the starting roles.
-pub fn check_start(workflow: &Workflow, person: &Person) -> Result<String, RuntimeError> {
+pub fn check_start(workflow: &Workflow, bindings: &Bindings, person: &Person) -> Result<String, RuntimeError> {
+    let person = &*played(workflow, bindings, person);
     held(workflow, person, workflow.start().by()).ok_or_else(|| RuntimeError::MissingRole {
         person: person.id.clone(),
         what: format!("start `{}`", workflow.id()),
-        needed: needed(workflow, workflow.start().by()),
+        needed: needed(workflow, bindings, workflow.start().by()),
     })
 }
 
@@ -139,6 +152,7 @@ pub fn check_action(
     reads: &[crate::runtime::Read],
 ) -> Result<String, RuntimeError> {
     let Attempt { state, action, input, comment } = *attempt;
+    let person = &*instance.played(workflow, person);
     require_active(workflow, instance, state)?;
     check_holder(workflow, instance, state, &person.id)?;
     let StateKind::Task { actions } = workflow.state(state).kind() else {
@@ -149,7 +163,7 @@ pub fn check_action(
     let role = held(workflow, person, a.by()).ok_or_else(|| RuntimeError::MissingRole {
         person: person.id.clone(),
         what: what.clone(),
-        needed: needed(workflow, a.by()),
+        needed: needed(workflow, &instance.roles, a.by()),
     })?;
     check_duties(workflow, instance, person, a.not_by(), &what)?;
     crate::runtime::check_input(
@@ -201,6 +215,7 @@ pub fn check_sign(
     checklist: &Map<String, Value>,
     reject: bool,
 ) -> Result<String, RuntimeError> {
+    let person = &*instance.played(workflow, person);
     require_active(workflow, instance, state)?;
     let StateKind::Signoff(signoff) = workflow.state(state).kind() else {
         return Err(RuntimeError::Inconsistent(format!("`{}` is not a sign-off", workflow.state(state).name())));
@@ -245,7 +260,7 @@ pub fn check_sign(
                     return Err(RuntimeError::MissingRole {
                         person: person.id.clone(),
                         what,
-                        needed: needed(workflow, &[*role]),
+                        needed: needed(workflow, &instance.roles, &[*role]),
                     });
                 }
                 role_name
@@ -268,7 +283,7 @@ pub fn check_sign(
                             return Err(RuntimeError::MissingRole {
                                 person: person.id.clone(),
                                 what,
-                                needed: needed(workflow, &still),
+                                needed: needed(workflow, &instance.roles, &still),
                             });
                         }
                     }
@@ -300,6 +315,7 @@ pub fn check_sign(
 /// # Errors
 /// `CannotCancel` with the reason.
 pub fn check_cancel(workflow: &Workflow, instance: &Instance, person: &Person) -> Result<(), RuntimeError> {
+    let person = &*instance.played(workflow, person);
     if !instance.is_active() {
         return Err(RuntimeError::NotActive { status: instance.status.name().to_owned() });
     }
@@ -345,6 +361,8 @@ pub fn available_actions(
     if !instance.is_active() {
         return Ok(offers);
     }
+    let asked = person;
+    let person = &*instance.played(workflow, person);
     for token in &instance.tokens {
         if let Some(d) = token.delegation.as_ref().filter(|d| d.to == person.id) {
             // The delegate's part is to work on it and hand it back.
@@ -387,7 +405,7 @@ pub fn available_actions(
             }
             StateKind::Signoff(signoff) => {
                 let all_true = Map::new();
-                let can = check_sign(workflow, org, instance, person, token.state, &all_true, true);
+                let can = check_sign(workflow, org, instance, asked, token.state, &all_true, true);
                 if let Ok(role) = can {
                     offers.push(Offer { state: token.state, action: "sign".into(), role: role.clone() });
                     if signoff.reject().is_some() {

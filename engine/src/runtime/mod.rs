@@ -11,6 +11,7 @@ mod input;
 mod instance;
 mod operations;
 mod query;
+mod roles;
 
 pub use apply::{apply, apply_owned, parent_link, replay, Applied, Effect};
 pub use authorize::{available_actions, check_action, check_cancel, check_sign, check_start, Attempt, Offer};
@@ -24,3 +25,4 @@ pub use operations::{
     operation_name, plan_return, who_must_act,
 };
 pub use query::{query_functions, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, QUERY_STATUSES};
+pub use roles::{call_bindings, check_bindings, played, Binding, Bindings};

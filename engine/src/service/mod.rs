@@ -269,11 +269,15 @@ impl<'t, 'c> Context<'t, 'c> {
 struct Interface {
     outcomes: Vec<String>,
     fields: Vec<String>,
+    /// Role parameters and whether each is optional; absent from definitions deployed before
+    /// workflows had any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    parameters: Vec<(String, bool)>,
 }
 
 impl From<Interface> for Callee {
     fn from(i: Interface) -> Self {
-        Callee { outcomes: i.outcomes, fields: i.fields }
+        Callee { outcomes: i.outcomes, fields: i.fields, parameters: i.parameters }
     }
 }
 
@@ -349,8 +353,12 @@ impl Service {
                 let loaded = crate::syntax::loader::load::<crate::syntax::raw::RawWorkflow>(&file.path, &file.bytes)
                     .map_err(|_| StoreError::Damaged("a validated file no longer loads".into()))?;
                 let callee = callee_of(&loaded.raw);
-                let interface = serde_json::to_string(&Interface { outcomes: callee.outcomes, fields: callee.fields })
-                    .expect("strings serialise");
+                let interface = serde_json::to_string(&Interface {
+                    outcomes: callee.outcomes,
+                    fields: callee.fields,
+                    parameters: callee.parameters,
+                })
+                .expect("strings serialise");
                 let version = i64::from(workflow.version());
                 let (_, revision) = tx.insert_definition(&DefinitionRow {
                     id: 0,
