@@ -248,7 +248,17 @@ pub fn check_sign(
             Some(crate::runtime::Slot::Role(r)) => r.clone(),
             Some(crate::runtime::Slot::Person(_)) => crate::runtime::ADDED_SIGNER.to_owned(),
             None => {
-                let needed = open.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                let needed = open
+                    .iter()
+                    .map(|s| match s {
+                        crate::runtime::Slot::Role(r) => match workflow.find_role(r) {
+                            Some(id) => needed(workflow, &instance.roles, &[id]),
+                            None => s.to_string(),
+                        },
+                        crate::runtime::Slot::Person(_) => s.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 return Err(RuntimeError::MissingRole { person: person.id.clone(), what, needed });
             }
         }

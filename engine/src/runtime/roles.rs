@@ -156,3 +156,91 @@ pub(crate) fn lacks_signer(workflow: &Workflow, instance: &Instance, state: crat
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FLOW: &str = "id: pass-on\ntitle: Pass on\nversion: 1\nroles:\n  clerk: {title: Clerk}\n  giver: {title: Giver, parameter: true}\n  witness: {title: Witness, parameter: true, optional: true}\nstart: {to: give, by: [giver]}\nstates:\n  give:\n    actions:\n      give: {by: [giver, clerk], to: done}\n  done: {end: done}\n";
+
+    fn workflow() -> Workflow {
+        crate::validate_one(std::path::Path::new("pass-on.yaml"), FLOW).expect("valid")
+    }
+
+    fn person(roles: &[&str]) -> Person {
+        Person {
+            id: "p".into(),
+            name: "P".into(),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            department: None,
+            attributes: serde_json::Map::new(),
+        }
+    }
+
+    fn bound(pairs: &[(&str, &str)]) -> Bindings {
+        pairs.iter().map(|(p, r)| ((*p).to_owned(), Binding { role: (*r).to_owned(), title: None })).collect()
+    }
+
+    #[test]
+    fn a_person_plays_the_parameters_whose_bound_role_they_hold() {
+        let w = workflow();
+        let nurse = person(&["nurse", "clerk"]);
+        let seen = played(&w, &bound(&[("giver", "nurse")]), &nurse);
+        assert_eq!(seen.roles, ["nurse", "clerk", "giver"]);
+    }
+
+    #[test]
+    fn an_org_role_named_like_a_parameter_plays_nothing() {
+        let w = workflow();
+        let namesake = person(&["giver", "witness"]);
+        let seen = played(&w, &bound(&[("giver", "nurse")]), &namesake);
+        assert!(seen.roles.is_empty(), "{:?}", seen.roles);
+    }
+
+    fn org(people: &[(&str, &[&str])]) -> Org {
+        let mut org = Org::default();
+        for (id, roles) in people {
+            org.people.insert((*id).to_owned(), Person { id: (*id).to_owned(), ..person(roles) });
+        }
+        org
+    }
+
+    fn given(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn bindings_given_by_hand_are_checked_against_the_workflow_and_the_org() {
+        let w = workflow();
+        let org = org(&[("a", &["nurse"]), ("b", &["porter"])]);
+        let ok = check_bindings(&w, &org, &given(&[("giver", "nurse")])).expect("the witness is optional");
+        assert_eq!(ok, bound(&[("giver", "nurse")]));
+        let problem = |pairs: &[(&str, &str)]| match check_bindings(&w, &org, &given(pairs)) {
+            Err(RuntimeError::BadRoleBinding { problem, hint, .. }) => format!("{problem} — {hint}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert_eq!(problem(&[]), "role parameter `giver` (Giver) is not bound — bind it to a role of the organisation, e.g. `--role giver=ROLE`");
+        assert_eq!(
+            problem(&[("giver", "nures")]),
+            "nobody in the organisation holds `nures`, bound to `giver` — did you mean `nurse`?"
+        );
+        assert_eq!(
+            problem(&[("giver", "nurse"), ("witnes", "porter")]),
+            "`witnes` is not one of its role parameters — did you mean `witness`?"
+        );
+    }
+
+    #[test]
+    fn an_unbound_optional_parameter_stands_for_no_org_role() {
+        let w = workflow();
+        let mut instance: Instance = serde_json::from_value(serde_json::json!({
+            "status": "active", "requester": "a", "started_at": "2026-01-05T09:00:00+08:00",
+            "tokens": [], "data": {}, "actors": [], "visited": []
+        }))
+        .expect("an instance");
+        instance.roles = bound(&[("giver", "nurse")]);
+        assert_eq!(instance.org_role(&w, "giver"), Some("nurse"));
+        assert_eq!(instance.org_role(&w, "witness"), None);
+        assert_eq!(instance.org_role(&w, "clerk"), Some("clerk"));
+    }
+}
