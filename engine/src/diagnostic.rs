@@ -132,6 +132,14 @@ pub enum Problem {
     BadValue { field: String, message: String },
     #[error("workflow `{callee}` has outcome `{outcome}`, which `{state}` does not handle")]
     UnhandledOutcome { state: String, callee: String, outcome: String },
+    #[error("workflow `{callee}` has role parameter `{role}`, which `{state}` does not bind")]
+    UnboundRoleParameter { state: String, callee: String, role: String },
+    #[error("`{role}` is an optional parameter and may be unbound, but `{parameter}` of `{callee}` must be bound")]
+    OptionalToRequired { role: String, parameter: String, callee: String },
+    #[error("`optional` on role `{role}`, which is not a parameter")]
+    OptionalRole { role: String },
+    #[error("a schedule cannot bind role parameter `{role}`")]
+    ScheduledParameter { role: String },
     #[error("`{state}` can never enter the state it returns to; `return_to` names `{target}`")]
     ReturnToLater { state: String, target: String },
     #[error("deadlock: {detail}")]
@@ -193,6 +201,8 @@ impl Problem {
                 "workflow" => "undeclared-workflow",
                 "action" => "undeclared-action",
                 "outcome" => "undeclared-outcome",
+                "role parameter" => "undeclared-role-parameter",
+                "org role" => "undeclared-role",
                 "person" => "undeclared-person",
                 "sign-off state" => "undeclared-state",
                 "end outcome" => "undeclared-outcome",
@@ -231,6 +241,8 @@ impl Problem {
             Problem::BadField { .. } => "bad-field",
             Problem::BadValue { .. } => "bad-value",
             Problem::UnhandledOutcome { .. } => "unhandled-outcome",
+            Problem::UnboundRoleParameter { .. } | Problem::OptionalToRequired { .. } => "unbound-role-parameter",
+            Problem::OptionalRole { .. } | Problem::ScheduledParameter { .. } => "role-parameter",
             Problem::ReturnToLater { .. } => "return-to-later",
             Problem::Deadlock { .. } => "deadlock",
             Problem::LackOfSync { .. } => "lack-of-synchronisation",
@@ -283,6 +295,8 @@ impl Problem {
                     "workflow" => "validate the called workflow's file together with this one, e.g. `liucheng validate workflows/`".into(),
                     "action" => "name one of this state's actions (a sign-off or call has none: use `escalate`)".into(),
                     "outcome" => "name an outcome of the called workflow's end states".into(),
+                    "role parameter" => "name a role the workflow declares with `parameter: true`".into(),
+                    "org role" => "bind it to a role that someone in the org file holds".into(),
                     "person" => "people come from the org file beside the scenarios (`org:`)".into(),
                     "end outcome" => "name the outcome of one of the workflow's end states (`end: OUTCOME`)".into(),
                     "sign-off state" => "name a state with `signoff:`; `act` takes the actions of other human steps".into(),
@@ -342,6 +356,16 @@ impl Problem {
             Problem::DeadlineField { .. } => "declare the field with `type: datetime`".into(),
             Problem::RemindTooLate { .. } => "a reminder is sent that long before the deadline, so it must be shorter".into(),
             Problem::UnhandledOutcome { outcome, .. } => format!("add `{outcome}: STATE` under `outcomes:`"),
+            Problem::UnboundRoleParameter { role, .. } => {
+                format!("add `{role}: ROLE` under `roles:`, naming the role of this workflow that plays it")
+            }
+            Problem::OptionalToRequired { parameter, callee, .. } => {
+                format!("bind `{parameter}` to a role that is always played, or make it `optional: true` in `{callee}`")
+            }
+            Problem::OptionalRole { .. } => "add `parameter: true`, or remove `optional`".into(),
+            Problem::ScheduledParameter { .. } => {
+                "nobody is there to bind it when a schedule starts an instance; make it an ordinary role, or start by hand with `--role`".into()
+            }
             Problem::ReturnToLater { .. } => "list only states that come before this one".into(),
             Problem::Deadlock { .. } => "every branch a join waits for must be able to arrive; follow the counterexample to see why one cannot".into(),
             Problem::LackOfSync { .. } => "join the parallel branches before they end, and keep loops from reopening an active state".into(),

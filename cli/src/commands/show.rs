@@ -65,6 +65,9 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
     if let Some((id, at)) = &view.parent {
         outln!("part of: instance {id} ({at})");
     }
+    if !view.roles.is_empty() {
+        outln!("roles: {}", view.roles.join("; "));
+    }
     for (id, workflow, status) in &view.children {
         outln!("sub-workflow: instance {id} ({workflow}, {status})");
     }

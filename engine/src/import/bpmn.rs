@@ -457,7 +457,7 @@ impl<'f, 'a, 'i> ScopeBuilder<'f, 'a, 'i> {
                     self.lane_role.insert(node, role.clone());
                 }
             }
-            self.roles.entry(role).or_insert(RawRole { title: name });
+            self.roles.entry(role).or_insert(RawRole { title: name, parameter: false, optional: false });
         }
     }
 }
@@ -487,7 +487,11 @@ enum Timer {
 
 impl ScopeBuilder<'_, '_, '_> {
     fn role(&mut self, id: &str, title: &str) -> String {
-        self.roles.entry(id.to_owned()).or_insert_with(|| RawRole { title: title.to_owned() });
+        self.roles.entry(id.to_owned()).or_insert_with(|| RawRole {
+            title: title.to_owned(),
+            parameter: false,
+            optional: false,
+        });
         id.to_owned()
     }
 
@@ -1534,7 +1538,10 @@ fn stub(id: &str, called: &str) -> RawWorkflow {
         version: 1,
         description: Some(format!("A stub for the called process `{called}`; replace it with the real workflow.")),
         timezone: None,
-        roles: IndexMap::from([(role.clone(), RawRole { title: "Participant".into() })]),
+        roles: IndexMap::from([(
+            role.clone(),
+            RawRole { title: "Participant".into(), parameter: false, optional: false },
+        )]),
         fields: IndexMap::new(),
         start: RawStart { to: "work".into(), by: vec![role], requires: Vec::new(), accepts: Vec::new() },
         completion: Some(RawCompletion::AllBranches),

@@ -85,7 +85,10 @@ pub(crate) fn to_workflow(
             }
         )),
         timezone: None,
-        roles: IndexMap::from([(ROLE.to_owned(), RawRole { title: "Participant".to_owned() })]),
+        roles: IndexMap::from([(
+            ROLE.to_owned(),
+            RawRole { title: "Participant".to_owned(), parameter: false, optional: false },
+        )]),
         fields: IndexMap::new(),
         start: RawStart { to: start, by: vec![ROLE.to_owned()], requires: Vec::new(), accepts: Vec::new() },
         completion: Some(RawCompletion::AllBranches),

@@ -162,6 +162,11 @@ impl Workflow {
     pub fn find_state(&self, name: &str) -> Option<StateId> {
         self.states.iter().position(|s| s.name == name).map(|i| StateId(i as u32))
     }
+    /// Its role parameters.
+    pub fn parameters(&self) -> impl Iterator<Item = &Role> {
+        self.roles.iter().filter(|r| r.parameter.is_some())
+    }
+
     /// Look a role up by its name.
     #[must_use]
     pub fn find_role(&self, name: &str) -> Option<RoleId> {
@@ -238,9 +243,24 @@ pub enum ArcKind {
 pub struct Role {
     pub(crate) name: String,
     pub(crate) title: String,
+    pub(crate) parameter: Option<Parameter>,
+}
+
+/// How a role parameter must be bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parameter {
+    /// Every call and every start binds it.
+    Required,
+    /// It may be left unbound; then nobody plays it.
+    Optional,
 }
 
 impl Role {
+    /// Whether it is a role parameter, bound per instance by the caller or starter.
+    #[must_use]
+    pub fn parameter(&self) -> Option<Parameter> {
+        self.parameter
+    }
     /// Its id in the file.
     #[must_use]
     pub fn name(&self) -> &str {
@@ -809,9 +829,15 @@ pub struct Call {
     pub(crate) with: Vec<(String, Expr)>,
     pub(crate) outcomes: Vec<(String, StateId)>,
     pub(crate) returns: Vec<(FieldId, String)>,
+    pub(crate) roles: Vec<(String, RoleId)>,
 }
 
 impl Call {
+    /// The child's role parameters (by name) and the role of this workflow that plays each.
+    #[must_use]
+    pub fn roles(&self) -> &[(String, RoleId)] {
+        &self.roles
+    }
     /// Fields of the caller set from the child's fields (by name) when it finishes.
     #[must_use]
     pub fn returns(&self) -> &[(FieldId, String)] {

@@ -3,12 +3,29 @@
 
 use crate::diagnostic::{Problem, Report};
 use crate::model::expr::{CelType, Variable};
-use crate::model::workflow::{Field, FieldType, Role};
+use crate::model::workflow::{Field, FieldType, Parameter, Role};
+use crate::resolve::PathExt;
 use crate::syntax::raw::{RawFieldType, RawWorkflow};
 use crate::syntax::source_map::YamlPath;
 
-pub(crate) fn roles(raw: &RawWorkflow, _report: &mut Report) -> Vec<Role> {
-    raw.roles.iter().map(|(name, r)| Role { name: name.clone(), title: r.title.clone() }).collect()
+pub(crate) fn roles(raw: &RawWorkflow, report: &mut Report) -> Vec<Role> {
+    raw.roles
+        .iter()
+        .map(|(name, r)| {
+            if r.optional && !r.parameter {
+                report.error(
+                    Problem::OptionalRole { role: name.clone() },
+                    &YamlPath::root().at_key(&["roles", name, "optional"]),
+                );
+            }
+            let parameter = match (r.parameter, r.optional) {
+                (false, _) => None,
+                (true, false) => Some(Parameter::Required),
+                (true, true) => Some(Parameter::Optional),
+            };
+            Role { name: name.clone(), title: r.title.clone(), parameter }
+        })
+        .collect()
 }
 
 pub(crate) fn fields(raw: &RawWorkflow, report: &mut Report) -> Vec<Field> {

@@ -31,6 +31,8 @@ pub struct Callee {
     /// Its number fields (integer, decimal, money), which `sum_instances` may add up; `None`
     /// when not known, for a definition deployed before they were recorded.
     pub numbers: Option<Vec<String>>,
+    /// Its role parameters, each with whether it may be left unbound.
+    pub parameters: Vec<(String, bool)>,
 }
 
 /// The workflows a definition may call, by id.
@@ -53,7 +55,8 @@ pub fn callee_of(raw: &RawWorkflow) -> Callee {
         .filter(|(_, f)| matches!(f.kind, RawFieldType::Integer | RawFieldType::Decimal | RawFieldType::Money))
         .map(|(name, _)| name.clone())
         .collect();
-    Callee { outcomes, fields: raw.fields.keys().cloned().collect(), numbers: Some(numbers) }
+    let parameters = raw.roles.iter().filter(|(_, r)| r.parameter).map(|(n, r)| (n.clone(), r.optional)).collect();
+    Callee { outcomes, fields: raw.fields.keys().cloned().collect(), numbers: Some(numbers), parameters }
 }
 
 /// Resolve one workflow. Returns `None` when any error was reported.
@@ -143,6 +146,11 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
         })
         .collect();
 
+    if !raw.schedules.is_empty() {
+        if let Some((name, _)) = raw.roles.iter().find(|(_, r)| r.parameter && !r.optional) {
+            report.error(Problem::ScheduledParameter { role: name.clone() }, &root.at_key(&["roles", name]));
+        }
+    }
     let states = states::resolve_states(raw, &names, &fields, &variables, callees, report);
     checklists_only_signed(raw, &root, report);
 
@@ -254,5 +262,89 @@ pub(crate) trait OrPlaceholder<T> {
 impl OrPlaceholder<crate::model::workflow::StateId> for Option<crate::model::workflow::StateId> {
     fn unwrap_or_default_id(self) -> crate::model::workflow::StateId {
         self.unwrap_or(crate::model::workflow::StateId(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Problem;
+    use crate::model::workflow::{Parameter, StateKind};
+    use crate::syntax::source_map::YamlPath;
+
+    use super::{Callee, Callees};
+
+    const CALLER: &str = "id: caller\ntitle: Caller\nversion: 1\nroles:\n  nurse: {title: Nurse}\n  lead: {title: Lead, parameter: true, optional: true}\nstart: {to: hand, by: [nurse]}\nstates:\n  hand:\n    call: handover\n    ROLES\n    outcomes: {done: done}\n  done: {end: done}\n";
+
+    fn callees() -> Callees {
+        let handover = Callee {
+            outcomes: vec!["done".into()],
+            fields: Vec::new(),
+            numbers: Some(Vec::new()),
+            parameters: vec![("giver".into(), false), ("witness".into(), true)],
+        };
+        Callees::from([("handover".to_owned(), handover)])
+    }
+
+    fn check(roles: &str) -> Result<crate::model::workflow::Workflow, Vec<(Problem, Option<String>)>> {
+        let text = CALLER.replace("ROLES", roles);
+        let files = [crate::SourceFile { path: "caller.yaml".into(), bytes: text.into_bytes() }];
+        let mut checked = crate::validate::validate(&files, &callees(), &crate::analysis::Options::default());
+        let checked = checked.remove(0);
+        checked.workflow.ok_or_else(|| checked.diagnostics.into_iter().map(|d| (d.problem, d.path)).collect())
+    }
+
+    #[test]
+    fn a_call_binds_each_parameter_to_a_role_of_the_caller() {
+        let w = check("roles: {giver: nurse, witness: lead}").expect("valid");
+        let StateKind::Call(call) = w.state(w.find_state("hand").unwrap()).kind() else { panic!("a call") };
+        let bound: Vec<(&str, &str)> = call.roles().iter().map(|(p, r)| (p.as_str(), w.role(*r).name())).collect();
+        assert_eq!(bound, [("giver", "nurse"), ("witness", "lead")]);
+        assert_eq!(w.role(w.find_role("lead").unwrap()).parameter(), Some(Parameter::Optional));
+        assert_eq!(w.role(w.find_role("nurse").unwrap()).parameter(), None);
+    }
+
+    #[test]
+    fn an_optional_parameter_of_the_child_may_be_left_unbound() {
+        assert!(check("roles: {giver: nurse}").is_ok());
+    }
+
+    #[test]
+    fn unknown_parameters_unknown_roles_and_missing_bindings_are_reported() {
+        let problems = check("roles: {givr: nurse, witness: nures}").unwrap_err();
+        let at = |p: &[&str]| Some(p.iter().fold(YamlPath::root(), |y, k| y.key(k)).to_string());
+        assert!(problems.contains(&(
+            Problem::Undeclared { what: "role parameter", name: "givr".into(), suggestion: Some("giver".into()) },
+            at(&["states", "hand", "roles", "givr"])
+        )));
+        assert!(problems.iter().any(|(p, _)| matches!(p,
+            Problem::Undeclared { what: "role", name, suggestion: Some(s) } if name == "nures" && s == "nurse")));
+        assert!(problems.contains(&(
+            Problem::UnboundRoleParameter { state: "hand".into(), callee: "handover".into(), role: "giver".into() },
+            at(&["states", "hand", "roles"])
+        )));
+        assert_eq!(problems.len(), 3, "{problems:?}");
+    }
+
+    #[test]
+    fn an_optional_parameter_cannot_fill_one_that_must_be_bound() {
+        let problems = check("roles: {giver: lead}").unwrap_err();
+        assert_eq!(
+            problems.into_iter().map(|(p, _)| p).collect::<Vec<_>>(),
+            [Problem::OptionalToRequired { role: "lead".into(), parameter: "giver".into(), callee: "handover".into() }]
+        );
+    }
+
+    #[test]
+    fn roles_go_on_call_states_only() {
+        let text = CALLER.replace(
+            "call: handover\n    ROLES\n    outcomes: {done: done}",
+            "actions: {ok: {by: [nurse], to: done}}\n    roles: {giver: nurse}",
+        );
+        let files = [crate::SourceFile { path: "caller.yaml".into(), bytes: text.into_bytes() }];
+        let checked = crate::validate::validate(&files, &callees(), &crate::analysis::Options::default());
+        assert!(checked[0]
+            .diagnostics
+            .iter()
+            .any(|d| matches!(&d.problem, Problem::KeyNotAllowed { key: "roles", .. })));
     }
 }

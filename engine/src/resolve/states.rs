@@ -9,8 +9,8 @@ use crate::model::expr::{CelType, Expr, ExprError, Variable};
 use crate::model::schedule::parse_duration;
 use crate::model::shift::{split_offset, Shift};
 use crate::model::workflow::{
-    Action, Branch, Call, Deadline, Due, DueCase, Duty, Escalation, Field, FieldType, JoinRule, Signers, Signoff,
-    SignoffRule, State, StateId, StateKind,
+    Action, Branch, Call, Deadline, Due, DueCase, Duty, Escalation, Field, FieldType, JoinRule, RoleId, Signers,
+    Signoff, SignoffRule, State, StateId, StateKind,
 };
 use crate::resolve::names::{check_id, Names, REQUESTER};
 use crate::resolve::{operations, Callees, OrPlaceholder, PathExt};
@@ -49,6 +49,7 @@ fn extra_keys(s: &RawState) -> Vec<(&'static str, &'static [&'static str])> {
     add(!s.with.is_empty(), "with", &["call"]);
     add(!s.outcomes.is_empty(), "outcomes", &["call"]);
     add(!s.returns.is_empty(), "returns", &["call"]);
+    add(!s.roles.is_empty(), "roles", &["call"]);
     add(s.deadline.is_some(), "deadline", &["actions", "signoff", "call"]);
     add(!s.forbid.is_empty(), "forbid", HUMAN);
     add(s.return_to.is_some(), "return_to", HUMAN);
@@ -459,7 +460,58 @@ impl Ctx<'_> {
                 returns.push((id, from.clone()));
             }
         }
-        StateKind::Call(Call { workflow, with, outcomes, returns })
+        let roles = self.call_roles(name, &workflow, callee, s, path, report);
+        StateKind::Call(Call { workflow, with, outcomes, returns, roles })
+    }
+
+    /// The `roles:` of a call: each key a role parameter of the child, each value a role here,
+    /// and every parameter of the child bound unless it is optional.
+    fn call_roles(
+        &self,
+        name: &str,
+        workflow: &str,
+        callee: Option<&crate::resolve::Callee>,
+        s: &RawState,
+        path: &YamlPath,
+        report: &mut Report,
+    ) -> Vec<(String, RoleId)> {
+        let mut roles = Vec::new();
+        for (parameter, role) in &s.roles {
+            let at = path.at_key(&["roles", parameter]);
+            let declared = callee.map(|c| c.parameters.iter().find(|(p, _)| p == parameter));
+            if let Some(None) = declared {
+                let params = callee.map(|c| c.parameters.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>());
+                let suggestion = suggest(parameter, params.unwrap_or_default());
+                let problem = Problem::Undeclared { what: "role parameter", name: parameter.clone(), suggestion };
+                report.error_at_key(problem, &at);
+            }
+            let Some(id) = self.names.role(role, &at, report) else { continue };
+            let caller_optional = self.raw.roles.get(role).is_some_and(|r| r.parameter && r.optional);
+            if let Some(Some((_, false))) = declared {
+                if caller_optional {
+                    let problem = Problem::OptionalToRequired {
+                        role: role.clone(),
+                        parameter: parameter.clone(),
+                        callee: workflow.to_owned(),
+                    };
+                    report.error(problem, &at);
+                }
+            }
+            roles.push((parameter.clone(), id));
+        }
+        if let Some(c) = callee {
+            for (parameter, optional) in &c.parameters {
+                if !optional && !s.roles.contains_key(parameter) {
+                    let problem = Problem::UnboundRoleParameter {
+                        state: name.to_owned(),
+                        callee: workflow.to_owned(),
+                        role: parameter.clone(),
+                    };
+                    report.error_at_key(problem, &path.key(if s.roles.is_empty() { "call" } else { "roles" }));
+                }
+            }
+        }
+        roles
     }
 
     fn deadline(&self, d: &RawDeadline, kind: &StateKind, path: &YamlPath, report: &mut Report) -> Option<Deadline> {

@@ -24,6 +24,8 @@ pub enum Effect {
         workflow: String,
         /// The child's initial data.
         data: Map<String, Value>,
+        /// The organisation roles bound to the child's role parameters.
+        roles: crate::runtime::Bindings,
     },
     /// This instance finished; if it has a parent, the parent's call continues.
     Finished {
@@ -77,7 +79,7 @@ fn check_applicable(before: &Instance, event: &Event) -> Result<(), RuntimeError
 /// As `apply`.
 pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event) -> Result<Applied, RuntimeError> {
     let mut run = match (before, &event.kind) {
-        (None, EventKind::Started { data, parent }) => {
+        (None, EventKind::Started { data, parent, roles }) => {
             let instance = Instance {
                 status: Status::Active,
                 requester: event.actor.clone(),
@@ -87,6 +89,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 actors: Vec::new(),
                 visited: Vec::new(),
                 parent: *parent,
+                roles: roles.clone(),
             };
             let mut run = Run::new(workflow, instance, event);
             run.enter(workflow.start().to())?;
@@ -462,16 +465,33 @@ impl<'w> Run<'w> {
                 }
                 let due = self.due(state)?;
                 self.place(state, due);
-                self.effects.push(Effect::StartChild { state, workflow: call.workflow().to_owned(), data });
+                let roles = crate::runtime::call_bindings(workflow, &self.instance, call);
+                self.effects.push(Effect::StartChild { state, workflow: call.workflow().to_owned(), data, roles });
                 Ok(())
             }
             StateKind::Wait { join } => {
                 self.place(state, None);
                 self.try_join(*join)
             }
-            StateKind::Task { .. } | StateKind::Signoff(_) => {
+            StateKind::Task { .. } => {
                 let due = self.due(state)?;
                 self.place(state, due);
+                Ok(())
+            }
+            StateKind::Signoff(_) => {
+                let due = self.due(state)?;
+                self.place(state, due);
+                if super::roles::lacks_signer(workflow, &self.instance, state) {
+                    // An unbound optional parameter drops out: the rest sign as if it were not listed.
+                    let slots = default_slots(workflow, state)?
+                        .into_iter()
+                        .filter(|s| match s {
+                            Slot::Role(r) => super::roles::signs(workflow, &self.instance, r),
+                            Slot::Person(_) => true,
+                        })
+                        .collect();
+                    self.token_mut(state)?.slots = Some(slots);
+                }
                 Ok(())
             }
         }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset};
 
 use crate::runtime::eval::Scope;
-use crate::runtime::{Instance, RuntimeError};
+use crate::runtime::{played, Bindings, Instance, RuntimeError};
 
 /// An action someone tries to take: which, in which state, with what input and comment.
 #[derive(Debug, Clone, Copy)]
@@ -49,9 +49,20 @@ fn held(workflow: &Workflow, person: &Person, roles: &[RoleId]) -> Option<String
     role_names(workflow, roles).into_iter().find(|r| person.roles.contains(r))
 }
 
-fn needed(workflow: &Workflow, roles: &[RoleId]) -> String {
-    let names: Vec<String> =
-        roles.iter().map(|r| format!("`{}` ({})", workflow.role(*r).name(), workflow.role(*r).title())).collect();
+fn needed(workflow: &Workflow, bindings: &Bindings, roles: &[RoleId]) -> String {
+    let names: Vec<String> = roles
+        .iter()
+        .map(|r| {
+            let role = workflow.role(*r);
+            let shown = format!("`{}` ({})", role.name(), role.title());
+            // A parameter says which organisation role plays it here, or that none does.
+            match (role.parameter(), bindings.get(role.name())) {
+                (None, _) => shown,
+                (Some(_), Some(b)) => format!("{shown} = `{}`", b.role),
+                (Some(_), None) => format!("{shown}, played by nobody here"),
+            }
+        })
+        .collect();
     match names.len() {
         0 => "(none)".into(),
         1 => names[0].clone(),
@@ -59,15 +70,17 @@ fn needed(workflow: &Workflow, roles: &[RoleId]) -> String {
     }
 }
 
-/// Check that `person` may start an instance; returns the role they start as.
+/// Check that `person` may start an instance whose role parameters are bound by `bindings`;
+/// returns the role they start as.
 ///
 /// # Errors
 /// `MissingRole` when they hold none of the starting roles.
-pub fn check_start(workflow: &Workflow, person: &Person) -> Result<String, RuntimeError> {
+pub fn check_start(workflow: &Workflow, bindings: &Bindings, person: &Person) -> Result<String, RuntimeError> {
+    let person = &*played(workflow, bindings, person);
     held(workflow, person, workflow.start().by()).ok_or_else(|| RuntimeError::MissingRole {
         person: person.id.clone(),
         what: format!("start `{}`", workflow.id()),
-        needed: needed(workflow, workflow.start().by()),
+        needed: needed(workflow, bindings, workflow.start().by()),
     })
 }
 
@@ -147,6 +160,7 @@ pub fn check_action(
     reads: &[crate::runtime::Read],
 ) -> Result<String, RuntimeError> {
     let Attempt { state, action, input, comment } = *attempt;
+    let person = &*instance.played(workflow, person);
     require_active(workflow, instance, state)?;
     check_holder(workflow, instance, state, &person.id)?;
     let StateKind::Task { actions } = workflow.state(state).kind() else {
@@ -157,7 +171,7 @@ pub fn check_action(
     let role = held(workflow, person, a.by()).ok_or_else(|| RuntimeError::MissingRole {
         person: person.id.clone(),
         what: what.clone(),
-        needed: needed(workflow, a.by()),
+        needed: needed(workflow, &instance.roles, a.by()),
     })?;
     check_duties(workflow, instance, person, a.not_by(), &what)?;
     crate::runtime::check_input(
@@ -202,6 +216,7 @@ pub fn check_sign(
     signing: &Signing<'_>,
 ) -> Result<String, RuntimeError> {
     let Signing { state, checklist, reject } = *signing;
+    let person = &*instance.played(workflow, person);
     require_active(workflow, instance, state)?;
     let StateKind::Signoff(signoff) = workflow.state(state).kind() else {
         return Err(RuntimeError::Inconsistent(format!("`{}` is not a sign-off", workflow.state(state).name())));
@@ -234,7 +249,17 @@ pub fn check_sign(
             Some(crate::runtime::Slot::Role(r)) => r.clone(),
             Some(crate::runtime::Slot::Person(_)) => crate::runtime::ADDED_SIGNER.to_owned(),
             None => {
-                let needed = open.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                let needed = open
+                    .iter()
+                    .map(|s| match s {
+                        crate::runtime::Slot::Role(r) => match workflow.find_role(r) {
+                            Some(id) => needed(workflow, &instance.roles, &[id]),
+                            None => s.to_string(),
+                        },
+                        crate::runtime::Slot::Person(_) => s.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 return Err(RuntimeError::MissingRole { person: person.id.clone(), what, needed });
             }
         }
@@ -246,7 +271,7 @@ pub fn check_sign(
                     return Err(RuntimeError::MissingRole {
                         person: person.id.clone(),
                         what,
-                        needed: needed(workflow, &[*role]),
+                        needed: needed(workflow, &instance.roles, &[*role]),
                     });
                 }
                 role_name
@@ -269,7 +294,7 @@ pub fn check_sign(
                             return Err(RuntimeError::MissingRole {
                                 person: person.id.clone(),
                                 what,
-                                needed: needed(workflow, &still),
+                                needed: needed(workflow, &instance.roles, &still),
                             });
                         }
                     }
@@ -310,6 +335,7 @@ pub fn check_sign(
 /// # Errors
 /// `CannotCancel` with the reason.
 pub fn check_cancel(workflow: &Workflow, instance: &Instance, person: &Person) -> Result<(), RuntimeError> {
+    let person = &*instance.played(workflow, person);
     if !instance.is_active() {
         return Err(RuntimeError::NotActive { status: instance.status.name().to_owned() });
     }
@@ -355,6 +381,8 @@ pub fn available_actions(
     if !instance.is_active() {
         return Ok(offers);
     }
+    let asked = person;
+    let person = &*instance.played(workflow, person);
     for token in &instance.tokens {
         if let Some(d) = token.delegation.as_ref().filter(|d| d.to == person.id) {
             // The delegate's part is to work on it and hand it back.
@@ -392,7 +420,7 @@ pub fn available_actions(
             StateKind::Signoff(signoff) => {
                 let all_true = Map::new();
                 let signing = Signing { state: token.state, checklist: &all_true, reject: true };
-                let can = check_sign(workflow, org, now, instance, person, &signing);
+                let can = check_sign(workflow, org, now, instance, asked, &signing);
                 if let Ok(role) = can {
                     offers.push(Offer { state: token.state, action: "sign".into(), role: role.clone() });
                     if signoff.reject().is_some() {

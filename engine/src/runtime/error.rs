@@ -65,6 +65,8 @@ pub enum RuntimeError {
     CannotReturn { state: String, reason: String },
     #[error("{person} has nothing to withdraw: {reason}")]
     CannotWithdraw { person: String, reason: String },
+    #[error("cannot start `{workflow}`: {problem}")]
+    BadRoleBinding { workflow: String, problem: String, hint: String },
     #[error("{person} is not a stand-in for {principal} now")]
     NoStandIn { person: String, principal: String },
     /// Not a refusal: a guard asked about other instances and the answers must be looked up
@@ -113,6 +115,7 @@ impl RuntimeError {
             RuntimeError::BadTarget { .. } => "choose someone who holds a role that may act on this step".into(),
             RuntimeError::CannotReturn { .. } => "`liucheng history ID` shows the steps it passed through".into(),
             RuntimeError::CannotWithdraw { .. } => "only your own last action can be withdrawn, before anyone acts on it".into(),
+            RuntimeError::BadRoleBinding { hint, .. } => hint.clone(),
             RuntimeError::NoStandIn { principal, .. } => format!("{principal} names a stand-in with `liucheng stand-in add --as {principal} --by PERSON --from T --until T --reason TEXT`"),
             _ => return None,
         })
@@ -153,6 +156,7 @@ impl RuntimeError {
             RuntimeError::CannotReturn { .. } => "cannot-return",
             RuntimeError::CannotWithdraw { .. } => "cannot-withdraw",
             RuntimeError::NoStandIn { .. } => "no-stand-in",
+            RuntimeError::BadRoleBinding { .. } => "bad-role-binding",
         }
     }
 }

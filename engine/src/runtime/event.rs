@@ -65,6 +65,10 @@ pub enum EventKind {
         /// The parent's call state, for a sub-workflow.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         parent: Option<super::ParentLink>,
+        /// The organisation role bound to each role parameter: by the caller's `roles:`, or by
+        /// whoever started it.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        roles: super::Bindings,
     },
     /// A human step's action was taken.
     Acted {

@@ -218,6 +218,9 @@ pub struct Instance {
     /// The parent's call state, for a sub-workflow instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentLink>,
+    /// The organisation role bound to each role parameter, as recorded when it started.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub roles: super::Bindings,
 }
 
 impl Instance {

@@ -11,6 +11,7 @@ mod input;
 mod instance;
 mod operations;
 mod query;
+mod roles;
 
 pub use apply::{apply, apply_owned, parent_link, replay, Applied, Effect};
 pub use authorize::{available_actions, check_action, check_cancel, check_sign, check_start, Attempt, Offer, Signing};
@@ -27,3 +28,4 @@ pub use query::{
     is_query_function, period_start, query_functions, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, QUERY_PERIODS,
     QUERY_STATUSES, SUM_INSTANCES,
 };
+pub use roles::{call_bindings, check_bindings, played, Binding, Bindings};

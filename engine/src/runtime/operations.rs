@@ -44,6 +44,7 @@ fn could_act(
     person: &Person,
     state: StateId,
 ) -> Result<String, RuntimeError> {
+    let person = &*instance.played(workflow, person);
     let what = format!("act on `{}`", workflow.state(state).name());
     let holds = |role: &str| person.roles.iter().any(|r| r == role);
     let mut first_refusal = None;
@@ -342,6 +343,7 @@ fn check_signer_authority(
         });
     }
     let names: Vec<String> = roles.iter().map(|r| workflow.role(*r).name().to_owned()).collect();
+    let person = &*instance.played(workflow, person);
     names.iter().find(|r| person.roles.contains(r)).cloned().ok_or_else(|| RuntimeError::MissingRole {
         person: person.id.clone(),
         what: format!("change the signers of `{}`", workflow.state(state).name()),
@@ -376,7 +378,8 @@ pub fn check_add_signer(
     if slots.contains(&Slot::Person(target.id.clone())) || token.signatures.iter().any(|s| s.person == target.id) {
         return Err(bad("they already sign it"));
     }
-    if let Some(role) = slots.iter().find(|s| !s.signed_in(&token.signatures) && s.fits(&target.id, &target.roles)) {
+    let played = instance.played(workflow, target);
+    if let Some(role) = slots.iter().find(|s| !s.signed_in(&token.signatures) && s.fits(&played.id, &played.roles)) {
         return Err(bad(&format!("they may already sign it as {role}")));
     }
     if let StateKind::Signoff(s) = workflow.state(state).kind() {

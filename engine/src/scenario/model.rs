@@ -58,6 +58,7 @@ pub(crate) struct Scenario {
 pub(crate) struct Start {
     pub(crate) actor: String,
     pub(crate) data: Map<String, Value>,
+    pub(crate) roles: std::collections::BTreeMap<String, String>,
 }
 
 /// One step, with where it is written and how to name it in a report.

@@ -47,6 +47,10 @@ pub struct RawStart {
     /// The data it starts with, by field.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub data: IndexMap<String, Value>,
+    /// The role of the organisation bound to each role parameter of the workflow
+    /// (`{giver: ward_nurse}`), as `liucheng start --role` binds them.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub roles: IndexMap<String, String>,
 }
 
 /// One step. Exactly one of `act`, `sign`, `reject`, `cancel`, `advance`, `tick`, `expect` and

@@ -280,7 +280,26 @@ impl<'a> Resolver<'a> {
     fn start(&mut self, raw: &RawStart, w: Option<&Workflow>, path: &YamlPath) -> Start {
         self.person(&raw.actor, &path.key("as"));
         let data = self.fields(w, &raw.data, &path.key("data"));
-        Start { actor: raw.actor.clone(), data }
+        for (parameter, role) in &raw.roles {
+            let at = path.key("roles").key(parameter);
+            if let Some(w) = w {
+                if !w.parameters().any(|p| p.name() == parameter) {
+                    let suggestion = suggest(parameter, w.parameters().map(|p| p.name()));
+                    let problem = Problem::Undeclared { what: "role parameter", name: parameter.clone(), suggestion };
+                    self.report.error_at_key(problem, &at);
+                }
+            }
+            if self.names.org.holders(role).is_empty() {
+                let mut known: Vec<&str> =
+                    self.names.org.people.values().flat_map(|p| p.roles.iter().map(String::as_str)).collect();
+                known.sort_unstable();
+                known.dedup();
+                let suggestion = suggest(role, known);
+                self.report.error(Problem::Undeclared { what: "org role", name: role.clone(), suggestion }, &at);
+            }
+        }
+        let roles = raw.roles.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        Start { actor: raw.actor.clone(), data, roles }
     }
 
     /// Exactly one of `kinds` must be present at `path`; every other key present must go with it.

@@ -210,11 +210,13 @@ impl<'s> World<'s> {
         service.deploy(&suite.workflows, now)?;
         service.load_org(&suite.org.path, &suite.org.bytes, now)?;
         let start = &scenario.start;
-        let outcome = service.start(&suite.file.workflow, &start.actor, start.data.clone(), now).map_err(|e| Miss {
-            message: format!("`{}` could not start `{}`", start.actor, suite.file.workflow),
-            differences: Vec::new(),
-            refusal: Some(Refusal::from(&e)),
-        })?;
+        let outcome = service
+            .start_with_roles(&suite.file.workflow, &start.actor, start.data.clone(), &start.roles, now)
+            .map_err(|e| Miss {
+                message: format!("`{}` could not start `{}`", start.actor, suite.file.workflow),
+                differences: Vec::new(),
+                refusal: Some(Refusal::from(&e)),
+            })?;
         let mut world =
             World { suite, service, now, instances: Vec::new(), main: outcome.instance, started: Vec::new() };
         world.note_instances()?;
@@ -325,7 +327,7 @@ impl<'s> World<'s> {
                 Target::Main => self.suite.file.workflow.clone(),
                 Target::Latest(w) => w.clone(),
             };
-            let started = self.service.start(&workflow, &start.actor, start.data.clone(), now);
+            let started = self.service.start_with_roles(&workflow, &start.actor, start.data.clone(), &start.roles, now);
             return Ok(started.map(|o| {
                 // A new instance of the workflow under test becomes the one later steps address.
                 if *target == Target::Main {

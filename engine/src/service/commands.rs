@@ -1,6 +1,8 @@
 //! Start, act (actions, signatures, rejections) and cancel: each checks who may do it, then
 //! records one event in one transaction.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -9,8 +11,8 @@ use crate::diagnostic::suggest;
 use crate::model::workflow::{Signers, StateId, StateKind, Workflow};
 use crate::org::{Org, Person};
 use crate::runtime::{
-    check_action, check_cancel, check_input, check_sign, check_start, Attempt, Event, EventKind, Instance,
-    RuntimeError, Signing,
+    check_action, check_bindings, check_cancel, check_input, check_sign, check_start, Attempt, Event, EventKind,
+    Instance, RuntimeError, Signing,
 };
 use crate::service::record::utc_text;
 use crate::service::record::Recorded;
@@ -139,6 +141,7 @@ fn resolve_step(
     }
     if found.len() > 1 {
         // Parallel branches often share action names (`approve`); the actor's roles tell them apart.
+        let person = &*instance.played(workflow, person);
         let holds = |roles: &[crate::model::workflow::RoleId]| {
             roles.iter().any(|r| person.roles.iter().any(|p| p == workflow.role(*r).name()))
         };
@@ -233,13 +236,31 @@ impl Service {
         data: Map<String, Value>,
         now: DateTime<FixedOffset>,
     ) -> Result<Outcome, ServiceError> {
+        self.start_with_roles(workflow, actor, data, &BTreeMap::new(), now)
+    }
+
+    /// Start an instance as `start` does, binding the workflow's role parameters to roles of the
+    /// organisation (`{giver: ward_nurse}`).
+    ///
+    /// # Errors
+    /// As `start`, and `BadRoleBinding` when a binding names no parameter or a role nobody
+    /// holds, or a parameter that must be bound is not.
+    pub fn start_with_roles(
+        &mut self,
+        workflow: &str,
+        actor: &str,
+        data: Map<String, Value>,
+        roles: &BTreeMap<String, String>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Outcome, ServiceError> {
         let cache = &mut self.cache;
         self.store.write(|tx| {
             let mut ctx = Context::new(tx, now, cache);
             let (definition_id, definition, _) = ctx.latest(workflow)?;
             let org = ctx.org()?;
             let person = person(&org, actor)?;
-            let role = check_start(&definition, person)?;
+            let roles = check_bindings(&definition, &org, roles)?;
+            let role = check_start(&definition, &roles, person)?;
             let start = definition.start();
             check_input(&definition, "starting", start.requires(), start.accepts(), &Map::new(), &data)?;
             let event = Event {
@@ -248,7 +269,7 @@ impl Service {
                 ..Event::new(
                     now.with_timezone(&definition.timezone()),
                     actor,
-                    EventKind::Started { data, parent: None },
+                    EventKind::Started { data, parent: None, roles },
                 )
             };
             let (id, recorded) = ctx.create(definition_id, event)?;
@@ -321,7 +342,10 @@ impl Service {
                     let role = sign(state, false)?;
                     let body_size = match workflow.state(state).kind() {
                         StateKind::Signoff(s) => match s.signers() {
-                            Signers::Body(r) => Some(org.holders(workflow.role(*r).name()).len()),
+                            Signers::Body(r) => {
+                                let role = instance.org_role(&workflow, workflow.role(*r).name()).unwrap_or_default();
+                                Some(org.holders(role).len())
+                            }
                             Signers::Roles(_) => None,
                         },
                         _ => None,

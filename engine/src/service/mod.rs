@@ -342,11 +342,15 @@ struct Interface {
     fields: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     numbers: Option<Vec<String>>,
+    /// Role parameters and whether each is optional; absent from definitions deployed before
+    /// workflows had any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    parameters: Vec<(String, bool)>,
 }
 
 impl From<Interface> for Callee {
     fn from(i: Interface) -> Self {
-        Callee { outcomes: i.outcomes, fields: i.fields, numbers: i.numbers }
+        Callee { outcomes: i.outcomes, fields: i.fields, numbers: i.numbers, parameters: i.parameters }
     }
 }
 
@@ -426,6 +430,7 @@ impl Service {
                     outcomes: callee.outcomes,
                     fields: callee.fields,
                     numbers: callee.numbers,
+                    parameters: callee.parameters,
                 })
                 .expect("strings serialise");
                 let version = i64::from(workflow.version());

@@ -197,6 +197,13 @@ impl Context<'_, '_> {
     ) -> Result<String, ServiceError> {
         let (state, action) = subject(workflow, event);
         let mut change = changes(before_data, &applied.instance.data);
+        if let EventKind::Started { roles, .. } = &event.kind {
+            if !roles.is_empty() {
+                // Who plays each role parameter, for people reading the log.
+                let bound = roles.iter().map(|(p, b)| (p.clone(), Value::String(b.to_string()))).collect();
+                change.insert("(roles)".into(), Value::Object(bound));
+            }
+        }
         if !applied.cancelled.is_empty() {
             let names: Vec<Value> =
                 applied.cancelled.iter().map(|s| Value::String(workflow.state(*s).name().to_owned())).collect();
@@ -230,10 +237,11 @@ impl Context<'_, '_> {
         let system = |kind: EventKind, at| Event::new(at, SYSTEM, kind);
         for effect in effects {
             match effect {
-                Effect::StartChild { state, workflow, data } => {
+                Effect::StartChild { state, workflow, data, roles } => {
                     let (definition_id, _, _) = self.latest(&workflow)?;
                     let parent = Some(ParentLink { instance: id, state });
-                    let start = Event::new(self.now, instance.requester.clone(), EventKind::Started { data, parent });
+                    let start =
+                        Event::new(self.now, instance.requester.clone(), EventKind::Started { data, parent, roles });
                     // The parent learns the child's id before the child's own effects run, so a
                     // child that finishes at once finds the parent waiting for it.
                     let (child, child_recorded) = self.create_deferred(definition_id, start)?;

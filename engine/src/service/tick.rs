@@ -129,7 +129,15 @@ fn start_scheduled(ctx: &mut Context<'_, '_>, report: &mut TickReport) -> Result
                 let event = Event {
                     role: Some(workflow.role(schedule.role()).name().to_owned()),
                     comment: schedule.title().map(|t| format!("scheduled: {t}")),
-                    ..Event::new(due, SYSTEM, EventKind::Started { data: schedule.data().clone(), parent: None })
+                    ..Event::new(
+                        due,
+                        SYSTEM,
+                        EventKind::Started {
+                            data: schedule.data().clone(),
+                            parent: None,
+                            roles: crate::runtime::Bindings::new(),
+                        },
+                    )
                 };
                 let (id, _) = ctx.create(row.id, event)?;
                 ctx.tx.insert_schedule_run(workflow.id(), index_i64, &due.to_rfc3339(), id)?;

@@ -182,6 +182,9 @@ pub struct InstanceView {
     pub started_at: String,
     pub active: Vec<TokenView>,
     pub data: Map<String, Value>,
+    /// Who plays each role parameter, e.g. `giver = ward_nurse (病房护士)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
     /// What the viewer (`--as`) may do now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub you_may: Option<Vec<String>>,
@@ -218,11 +221,20 @@ fn snapshot(row: &InstanceRow) -> Result<Instance, ServiceError> {
         .map_err(|e| StoreError::Damaged(format!("snapshot of instance {}: {e}", row.id)).into())
 }
 
-fn offers(workflow: &Workflow, org: Option<&Org>, state: crate::model::workflow::StateId) -> Vec<OfferView> {
+fn offers(
+    workflow: &Workflow,
+    org: Option<&Org>,
+    instance: &Instance,
+    state: crate::model::workflow::StateId,
+) -> Vec<OfferView> {
     let people = |roles: &[String]| -> Vec<String> {
         let Some(org) = org else { return Vec::new() };
-        let mut names: Vec<String> =
-            roles.iter().flat_map(|r| org.holders(r)).map(|p| format!("{} ({})", p.name, p.id)).collect();
+        let mut names: Vec<String> = roles
+            .iter()
+            .filter_map(|r| instance.org_role(workflow, r))
+            .flat_map(|r| org.holders(r))
+            .map(|p| format!("{} ({})", p.name, p.id))
+            .collect();
         names.sort();
         names.dedup();
         names
@@ -278,6 +290,17 @@ fn offers(workflow: &Workflow, org: Option<&Org>, state: crate::model::workflow:
     }
 }
 
+/// Each role parameter and who plays it, in the workflow's order.
+fn role_lines(workflow: &Workflow, instance: &Instance) -> Vec<String> {
+    workflow
+        .parameters()
+        .map(|p| match instance.roles.get(p.name()) {
+            Some(b) => format!("{} = {b}", p.name()),
+            None => format!("{} = (nobody: left unbound)", p.name()),
+        })
+        .collect()
+}
+
 fn rule_text(workflow: &Workflow, state: crate::model::workflow::StateId) -> Option<String> {
     use crate::model::workflow::SignoffRule;
     let StateKind::Signoff(s) = workflow.state(state).kind() else { return None };
@@ -325,7 +348,7 @@ impl Service {
                         entered_at: t.entered_at.to_rfc3339(),
                         due: t.due.map(|d| d.to_rfc3339()),
                         seconds_left: t.due.map(|d| (d - now).num_seconds()),
-                        actions: offers(&workflow, org.as_deref(), t.state),
+                        actions: offers(&workflow, org.as_deref(), &instance, t.state),
                         signed: t.signatures.iter().map(|s| format!("{} ({})", s.person, s.role)).collect(),
                         rule: rule_text(&workflow, t.state),
                         child: t.child,
@@ -382,6 +405,7 @@ impl Service {
                 started_at: instance.started_at.to_rfc3339(),
                 active,
                 data: instance.data.clone(),
+                roles: role_lines(&workflow, &instance),
                 you_may,
                 parent,
                 children,

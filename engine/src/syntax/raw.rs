@@ -76,6 +76,15 @@ pub struct RawStaffing {
 pub struct RawRole {
     /// Title shown to people, e.g. `部门经理 / Department manager`.
     pub title: String,
+    /// A role parameter: whoever calls this workflow (`call:` with `roles:`) or starts it
+    /// (`start --role NAME=ORG_ROLE`) says which role of the organisation plays it for that
+    /// instance; the steps' `by:` name the parameter and the engine checks the bound role.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub parameter: bool,
+    /// With `parameter: true`: the parameter may be left unbound. Then nobody plays it: its
+    /// actions are offered to no one and it drops out of every sign-off that lists it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
 }
 
 /// A typed data field.
@@ -218,6 +227,11 @@ pub struct RawState {
     /// fields (`{satisfaction: satisfaction}`).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub returns: IndexMap<String, String>,
+    /// With `call`: which of this workflow's roles plays each role parameter of the child
+    /// (`{giver: ward_nurse}`); a role parameter of this workflow passes its own binding on.
+    /// Every parameter of the child must be bound, except the optional ones.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub roles: IndexMap<String, String>,
     /// An end state, with its outcome (e.g. `approved`, `rejected`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
