@@ -92,6 +92,8 @@ pub enum Problem {
     GuardNotBool { found: String },
     #[error("`{function}` {message}")]
     QueryArgument { function: String, message: String },
+    #[error("`{function}` {message}")]
+    CounterArgument { function: String, message: String },
     #[error("`{value}` is not a value of {field}")]
     GuardEnumValue { field: String, value: String, values: Vec<String> },
     #[error("`{text}` is not a duration")]
@@ -204,6 +206,7 @@ impl Problem {
             Problem::GuardType { .. } | Problem::GuardNotBool { .. } => "guard-type",
             Problem::GuardEnumValue { .. } => "guard-enum-value",
             Problem::QueryArgument { .. } => "query-argument",
+            Problem::CounterArgument { .. } => "counter-argument",
             Problem::BadDuration { .. } => "bad-duration",
             Problem::BadSchedule { .. } => "bad-schedule",
             Problem::BadTimezone { .. } => "bad-timezone",
@@ -296,6 +299,7 @@ impl Problem {
             },
             Problem::GuardType { .. } => "compare values of the same type; fields have the types declared under `fields:`".into(),
             Problem::GuardNotBool { .. } => "a guard must be true or false, e.g. `amount > 0`".into(),
+            Problem::CounterArgument { .. } => "write `visits(\"state\")` or `taken(\"state\", \"action\")` with the names literally, so they are checked before it runs".into(),
             Problem::QueryArgument { function, .. } => format!(
                 "write it as `{function}(\"workflow-id\", \"done\", {{\"field\": value}})`: the workflow, the status (active, done, cancelled or any) and the field names literally, so they are checked before it runs"
             ),

@@ -341,3 +341,22 @@ fn a_signer_added_before_the_next_one_signs_first_in_an_ordered_sign_off() {
         "{e}"
     );
 }
+
+#[test]
+fn a_withdrawn_action_and_the_states_it_led_to_no_longer_count() {
+    let mut w = world();
+    let id = submitted(&mut w);
+    let counts = w.service.counts(id).unwrap();
+    assert_eq!((counts.taken("draft", "submit"), counts.visits("department_review")), (1, 1));
+    op(&mut w, id, "zhang_san", Op::Withdraw, Some("金额写错")).unwrap();
+    let counts = w.service.counts(id).unwrap();
+    assert_eq!(
+        (counts.taken("draft", "submit"), counts.visits("department_review"), counts.visits("draft")),
+        (0, 0, 1),
+        "the withdrawal sets the counters back: {counts:?}"
+    );
+    w.act_at(id, "submit", "zhang_san", json!({"party": "华东建材", "amount": 98000.0}), None, T0).unwrap();
+    op(&mut w, id, "wang_wu", Op::Return { to: "draft".into() }, Some("补充合同附件")).unwrap();
+    let counts = w.service.counts(id).unwrap();
+    assert_eq!((counts.taken("draft", "submit"), counts.visits("draft")), (1, 2), "a return enters again: {counts:?}");
+}

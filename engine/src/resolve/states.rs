@@ -231,6 +231,7 @@ impl Ctx<'_> {
             guard: a.when.as_ref().and_then(|w| {
                 let mut functions = crate::runtime::authority_functions();
                 functions.extend(crate::runtime::query_functions());
+                functions.extend(crate::runtime::count_functions());
                 self.guard_with(w, &path.key("when"), &functions, report)
             }),
             requires: self.names.fields(&a.requires, &path.key("requires"), report),
@@ -538,7 +539,9 @@ impl Ctx<'_> {
     /// A choice's guard: it may ask about other instances (the answers are recorded on the event)
     /// but not about the roster, because `apply` must not depend on anything but the events.
     fn guard(&self, source: &str, path: &YamlPath, report: &mut Report) -> Option<Expr> {
-        self.guard_with(source, path, &crate::runtime::query_functions(), report)
+        let mut functions = crate::runtime::query_functions();
+        functions.extend(crate::runtime::count_functions());
+        self.guard_with(source, path, &functions, report)
     }
 
     /// A guard that may also call `functions`.
@@ -550,7 +553,7 @@ impl Ctx<'_> {
         report: &mut Report,
     ) -> Option<Expr> {
         let expr = self.expr_with(source, path, functions, report)?;
-        if !self.queries_resolve(&expr, path, report) {
+        if !self.queries_resolve(&expr, path, report) | !self.counters_resolve(&expr, path, report) {
             return None;
         }
         match expr.result_type() {
@@ -622,6 +625,55 @@ impl Ctx<'_> {
                         "takes the fields to match as a map literal, e.g. `{\"employee\": employee}`".to_owned();
                     fail(Problem::QueryArgument { function: function.clone(), message }, at(2), report);
                 }
+            }
+        }
+        ok
+    }
+
+    /// Check that every counter (`visits`, `taken`) names a state of this workflow and, for
+    /// `taken`, one of that state's actions, literally; false when one does not.
+    fn counters_resolve(&self, expr: &Expr, path: &YamlPath, report: &mut Report) -> bool {
+        use crate::model::expr::CallArg;
+        use crate::runtime::{TAKEN, VISITS};
+        let mut ok = true;
+        let mut fail = |problem: Problem, offset: Option<(usize, usize)>, report: &mut Report| {
+            ok = false;
+            let target = offset.map_or(Target::Value, |(a, b)| Target::Within(a, b));
+            report.push(crate::diagnostic::Severity::Error, problem, path, target, Vec::new());
+        };
+        for call in expr.calls().iter().filter(|c| c.name == VISITS || c.name == TAKEN) {
+            let at = |i: usize| call.offsets.get(i).copied().flatten().or(call.offset);
+            let literal = |function: &str, what: &str| Problem::CounterArgument {
+                function: function.to_owned(),
+                message: format!("names the {what} it counts with a literal string"),
+            };
+            let state = match call.args.first() {
+                Some(CallArg::Str(name)) => match self.raw.states.get(name) {
+                    Some(s) => Some(s),
+                    None => {
+                        let suggestion = suggest(name, self.raw.states.keys().map(String::as_str));
+                        fail(Problem::Undeclared { what: "state", name: name.clone(), suggestion }, at(0), report);
+                        None
+                    }
+                },
+                _ => {
+                    fail(literal(call.name, "state"), at(0), report);
+                    None
+                }
+            };
+            if call.name != TAKEN {
+                continue;
+            }
+            match call.args.get(1) {
+                Some(CallArg::Str(action)) => {
+                    let Some(s) = state else { continue };
+                    let actions: Vec<&str> = s.actions.iter().flatten().map(|(a, _)| a.as_str()).collect();
+                    if !actions.contains(&action.as_str()) {
+                        let suggestion = suggest(action, actions.iter().copied());
+                        fail(Problem::Undeclared { what: "action", name: action.clone(), suggestion }, at(1), report);
+                    }
+                }
+                _ => fail(literal(call.name, "action"), at(1), report),
             }
         }
         ok

@@ -87,6 +87,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 actors: Vec::new(),
                 visited: Vec::new(),
                 parent: *parent,
+                counts: crate::runtime::Counts::default(),
             };
             let mut run = Run::new(workflow, instance, event);
             run.enter(workflow.start().to())?;
@@ -107,6 +108,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
             let a =
                 actions.get(*action).ok_or_else(|| RuntimeError::Inconsistent(format!("no action number {action}")))?;
             run.take(*state)?;
+            run.instance.counts.take(workflow.state(*state).name(), a.name());
             run.instance.data.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
             run.instance.actors.push((*state, event.actor.clone()));
             // Both the stand-in and the person they acted for count as having acted here.
@@ -179,6 +181,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                         return Err(RuntimeError::Inconsistent("an automatic action outside a task".into()));
                     };
                     run.take(*state)?;
+                    run.instance.counts.take(workflow.state(*state).name(), actions[*a].name());
                     run.instance.actors.push((*state, event.actor.clone()));
                     run.enter(actions[*a].to())?;
                 }
@@ -232,7 +235,10 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
             run.cancelled.extend(withdrawn.iter().filter(|s| *s != from));
             run.enter(*to)?;
         }
-        EventKind::Withdrawn { state, withdrawn, restore, token } => {
+        EventKind::Withdrawn { state, withdrawn, restore, token, counts } => {
+            if let Some(counts) = counts {
+                run.instance.counts = counts.clone();
+            }
             match token {
                 None => {
                     let token = run.token_mut(*state)?;
@@ -405,6 +411,7 @@ impl<'w> Run<'w> {
             });
         }
         self.instance.visited.push(state);
+        self.instance.counts.enter(self.workflow.state(state).name());
         let workflow = self.workflow;
         match workflow.state(state).kind() {
             StateKind::Choice { branches, default } => {
@@ -486,6 +493,7 @@ impl<'w> Run<'w> {
             self.cancelled.extend(withdrawn.into_iter().map(|t| t.state));
         }
         self.instance.visited.push(join);
+        self.instance.counts.enter(self.workflow.state(join).name());
         self.enter(*to)
     }
 }

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use crate::model::expr::Expr;
 use crate::model::workflow::{FieldType, Workflow};
 use crate::org::{Org, Person};
+use crate::runtime::counts::{Counts, TAKEN, VISITS};
 use crate::runtime::query::{Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE};
 use crate::runtime::RuntimeError;
 
@@ -95,6 +96,8 @@ pub(crate) struct Scope<'a> {
     pub(crate) roster: Option<Roster>,
     /// The answers to queries over other instances known so far.
     pub(crate) reads: &'a [Read],
+    /// The instance's counters, for `visits` and `taken`.
+    pub(crate) counts: &'a Counts,
 }
 
 impl<'a> Scope<'a> {
@@ -111,6 +114,7 @@ impl<'a> Scope<'a> {
             actor: Value::Null,
             roster: None,
             reads,
+            counts: &instance.counts,
         }
     }
 
@@ -136,6 +140,13 @@ impl<'a> Scope<'a> {
                     .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
                 best.map_or(Cel::Null, Cel::Float)
             });
+        }
+        if expr.calls_function(VISITS) || expr.calls_function(TAKEN) {
+            let counts = Arc::new(self.counts.clone());
+            let c = Arc::clone(&counts);
+            let _ = context.add_function(VISITS, move |state: Arc<String>| c.visits(&state));
+            let _ = context
+                .add_function(TAKEN, move |state: Arc<String>, action: Arc<String>| counts.taken(&state, &action));
         }
         let missing = Arc::new(Mutex::new(Vec::new()));
         if expr.calls_function(COUNT_INSTANCES) || expr.calls_function(EXISTS_INSTANCE) {

@@ -162,6 +162,10 @@ pub enum EventKind {
         /// signature on a sign-off still in progress is taken back.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token: Option<Box<super::Token>>,
+        /// The counters (`visits`, `taken`) as they were before their action, set back; `None`
+        /// when their action changed none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        counts: Option<super::Counts>,
     },
     /// 加签: a signer was added to a sign-off in progress.
     SignerAdded {

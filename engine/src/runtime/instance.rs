@@ -218,6 +218,9 @@ pub struct Instance {
     /// The parent's call state, for a sub-workflow instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentLink>,
+    /// How often each state was entered and each action taken, for `visits` and `taken`.
+    #[serde(default, skip_serializing_if = "super::Counts::is_empty")]
+    pub counts: super::Counts,
 }
 
 impl Instance {

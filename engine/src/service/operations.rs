@@ -245,7 +245,8 @@ fn withdrawal(
     let before = before.ok_or_else(|| refuse("their action started the instance; cancel it instead".into()))?;
     let role = events[k].role.clone();
     if matches!(events[k].kind, EventKind::Signed { .. }) && instance.token(state).is_some() {
-        let kind = EventKind::Withdrawn { state, withdrawn: Vec::new(), restore: Map::new(), token: None };
+        let kind =
+            EventKind::Withdrawn { state, withdrawn: Vec::new(), restore: Map::new(), token: None, counts: None };
         return Ok((role, kind));
     }
     let had = |i: &Instance, s: StateId| i.tokens.iter().any(|t| t.state == s);
@@ -263,7 +264,8 @@ fn withdrawal(
             restore.insert(key.clone(), old);
         }
     }
-    Ok((role, EventKind::Withdrawn { state, withdrawn, restore, token: Some(Box::new(token)) }))
+    let counts = (before.counts != instance.counts).then(|| before.counts.clone());
+    Ok((role, EventKind::Withdrawn { state, withdrawn, restore, token: Some(Box::new(token)), counts }))
 }
 
 impl Service {
