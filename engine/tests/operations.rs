@@ -360,3 +360,15 @@ fn a_withdrawn_action_and_the_states_it_led_to_no_longer_count() {
     let counts = w.service.counts(id).unwrap();
     assert_eq!((counts.taken("draft", "submit"), counts.visits("draft")), (1, 2), "a return enters again: {counts:?}");
 }
+
+#[test]
+fn a_withdrawn_action_that_reopened_a_frozen_field_freezes_it_again() {
+    let mut w = World::new();
+    let id = w.start("frozen-budget", "zhang_san", json!({})).unwrap();
+    w.act_at(id, "submit", "zhang_san", json!({"budget": 100.0}), None, T0).unwrap();
+    w.act(id, "reopen", "wang_wu").unwrap();
+    op(&mut w, id, "wang_wu", Op::Withdraw, Some("点错了")).unwrap();
+    assert_eq!(w.states(id), ["approved"]);
+    let e = refused(w.act_at(id, "adjust", "zhang_san", json!({"budget": 90.0}), None, T0));
+    assert!(matches!(e, RuntimeError::FrozenField { ref state, .. } if state == "approved"), "{e:?}");
+}

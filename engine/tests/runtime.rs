@@ -339,3 +339,31 @@ fn a_majority_vote_needs_more_than_half_of_the_members() {
     w.act(id, "sign", "m3").unwrap();
     assert_eq!(w.status(id).1.as_deref(), Some("adopted"));
 }
+
+#[test]
+fn a_frozen_field_is_refused_until_a_state_reopens_it() {
+    let mut w = World::new();
+    let id = w.start("frozen-budget", "zhang_san", json!({})).unwrap();
+    w.act_at(id, "submit", "zhang_san", json!({"budget": 100.0}), None, T0).unwrap();
+    let events = w.service.events(id).unwrap().len();
+    let e = refused(w.act_at(id, "adjust", "zhang_san", json!({"budget": 150.0, "note": "涨价"}), None, T0));
+    assert_eq!(
+        e,
+        RuntimeError::FrozenField {
+            action: "adjust".into(),
+            field: "budget".into(),
+            state: "approved".into(),
+            reopened_by: vec!["`reopened`".into()],
+        }
+    );
+    assert_eq!(e.to_string(), "`adjust` may not change `budget`: it is frozen since `approved`");
+    assert_eq!(e.code(), "frozen-field");
+    assert_eq!(w.service.events(id).unwrap().len(), events, "the refusal wrote nothing");
+    w.act_at(id, "adjust", "zhang_san", json!({"note": "预算不变"}), None, T0).unwrap();
+    w.act(id, "reopen", "wang_wu").unwrap();
+    w.act_at(id, "revise", "zhang_san", json!({"budget": 150.0}), None, T0).unwrap();
+    assert_eq!(w.service.show(id, None, t(T0)).unwrap().data["budget"], json!(150.0));
+    // Approved again, so frozen again.
+    let again = refused(w.act_at(id, "adjust", "zhang_san", json!({"budget": 90.0}), None, T0));
+    assert!(matches!(again, RuntimeError::FrozenField { .. }), "{again:?}");
+}

@@ -416,6 +416,8 @@ pub struct State {
     pub(crate) forbid: Operations,
     pub(crate) return_to: Option<Vec<StateId>>,
     pub(crate) add_signer_by: Vec<RoleId>,
+    pub(crate) freeze: Vec<FieldId>,
+    pub(crate) unfreeze: Vec<FieldId>,
 }
 
 impl State {
@@ -453,6 +455,16 @@ impl State {
     #[must_use]
     pub fn add_signer_by(&self) -> &[RoleId] {
         &self.add_signer_by
+    }
+    /// Fields no action may change once this state is entered.
+    #[must_use]
+    pub fn freeze(&self) -> &[FieldId] {
+        &self.freeze
+    }
+    /// Fields actions may change again once this state is entered.
+    #[must_use]
+    pub fn unfreeze(&self) -> &[FieldId] {
+        &self.unfreeze
     }
     /// Whether instances finish here.
     #[must_use]

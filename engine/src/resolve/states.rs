@@ -171,6 +171,8 @@ impl Ctx<'_> {
             forbid: operations(&s.forbid),
             return_to,
             add_signer_by: self.names.roles(&s.add_signer_by, &path.key("add_signer_by"), report),
+            freeze: self.names.fields(&s.freeze, &path.key("freeze"), report),
+            unfreeze: self.names.fields(&s.unfreeze, &path.key("unfreeze"), report),
         }
     }
 

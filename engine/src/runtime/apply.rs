@@ -88,6 +88,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 visited: Vec::new(),
                 parent: *parent,
                 counts: crate::runtime::Counts::default(),
+                frozen: std::collections::BTreeMap::new(),
             };
             let mut run = Run::new(workflow, instance, event);
             run.enter(workflow.start().to())?;
@@ -235,9 +236,12 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
             run.cancelled.extend(withdrawn.iter().filter(|s| *s != from));
             run.enter(*to)?;
         }
-        EventKind::Withdrawn { state, withdrawn, restore, token, counts } => {
+        EventKind::Withdrawn { state, withdrawn, restore, token, counts, frozen } => {
             if let Some(counts) = counts {
                 run.instance.counts = counts.clone();
+            }
+            if let Some(frozen) = frozen {
+                run.instance.frozen = frozen.clone();
             }
             match token {
                 None => {
@@ -401,6 +405,17 @@ impl<'w> Run<'w> {
         Ok(())
     }
 
+    /// Freeze and unfreeze the fields `state` lists, now that it is entered.
+    fn freeze(&mut self, state: StateId) {
+        let s = self.workflow.state(state);
+        for f in s.unfreeze() {
+            self.instance.frozen.remove(self.workflow.field(*f).name());
+        }
+        for f in s.freeze() {
+            self.instance.frozen.insert(self.workflow.field(*f).name().to_owned(), s.name().to_owned());
+        }
+    }
+
     /// Make `state` active, and run every automatic step that follows.
     fn enter(&mut self, state: StateId) -> Result<(), RuntimeError> {
         self.steps += 1;
@@ -412,6 +427,7 @@ impl<'w> Run<'w> {
         }
         self.instance.visited.push(state);
         self.instance.counts.enter(self.workflow.state(state).name());
+        self.freeze(state);
         let workflow = self.workflow;
         match workflow.state(state).kind() {
             StateKind::Choice { branches, default } => {

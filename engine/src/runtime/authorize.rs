@@ -160,6 +160,7 @@ pub fn check_action(
         &instance.data,
         input,
     )?;
+    check_frozen(workflow, instance, a.name(), input)?;
     if a.comment_required() && comment.is_none_or(|c| c.trim().is_empty()) {
         return Err(RuntimeError::CommentRequired { action: a.name().to_owned() });
     }
@@ -180,6 +181,30 @@ pub fn check_action(
         }
     }
     Ok(role)
+}
+
+/// Refuse an action that would change a field a state froze.
+fn check_frozen(
+    workflow: &Workflow,
+    instance: &Instance,
+    action: &str,
+    input: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), RuntimeError> {
+    let Some((field, state)) = input.keys().find_map(|k| instance.frozen.get_key_value(k)) else {
+        return Ok(());
+    };
+    let reopened_by = workflow
+        .states()
+        .iter()
+        .filter(|s| s.unfreeze().iter().any(|f| workflow.field(*f).name() == field))
+        .map(|s| format!("`{}`", s.name()))
+        .collect();
+    Err(RuntimeError::FrozenField {
+        action: action.to_owned(),
+        field: field.clone(),
+        state: state.clone(),
+        reopened_by,
+    })
 }
 
 /// The roles still to sign `state`, in order.

@@ -166,6 +166,10 @@ pub enum EventKind {
         /// when their action changed none.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         counts: Option<super::Counts>,
+        /// The frozen fields as they were before their action, set back; `None` when their
+        /// action froze or reopened none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        frozen: Option<std::collections::BTreeMap<String, String>>,
     },
     /// 加签: a signer was added to a sign-off in progress.
     SignerAdded {

@@ -245,8 +245,14 @@ fn withdrawal(
     let before = before.ok_or_else(|| refuse("their action started the instance; cancel it instead".into()))?;
     let role = events[k].role.clone();
     if matches!(events[k].kind, EventKind::Signed { .. }) && instance.token(state).is_some() {
-        let kind =
-            EventKind::Withdrawn { state, withdrawn: Vec::new(), restore: Map::new(), token: None, counts: None };
+        let kind = EventKind::Withdrawn {
+            state,
+            withdrawn: Vec::new(),
+            restore: Map::new(),
+            token: None,
+            counts: None,
+            frozen: None,
+        };
         return Ok((role, kind));
     }
     let had = |i: &Instance, s: StateId| i.tokens.iter().any(|t| t.state == s);
@@ -265,7 +271,8 @@ fn withdrawal(
         }
     }
     let counts = (before.counts != instance.counts).then(|| before.counts.clone());
-    Ok((role, EventKind::Withdrawn { state, withdrawn, restore, token: Some(Box::new(token)), counts }))
+    let frozen = (before.frozen != instance.frozen).then(|| before.frozen.clone());
+    Ok((role, EventKind::Withdrawn { state, withdrawn, restore, token: Some(Box::new(token)), counts, frozen }))
 }
 
 impl Service {

@@ -221,6 +221,14 @@ pub struct RawState {
     /// With `signoff`: roles whose holders may add or remove signers (加签/减签).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub add_signer_by: Vec<String>,
+    /// Fields no action may change once this state is entered (e.g. an approved plan), until a
+    /// state that lists them under `unfreeze` is entered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub freeze: Vec<String>,
+    /// Fields frozen by an earlier state that actions may change again once this state is entered
+    /// (e.g. the change path of an approved plan).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unfreeze: Vec<String>,
 }
 
 /// An action of a human step.
