@@ -94,6 +94,8 @@ pub enum Problem {
     QueryArgument { function: String, message: String },
     #[error("`{function}` {message}")]
     CounterArgument { function: String, message: String },
+    #[error("`{function}` reads the versions of `{field}`, which is not versioned")]
+    NotVersioned { function: String, field: String },
     #[error("`{value}` is not a value of {field}")]
     GuardEnumValue { field: String, value: String, values: Vec<String> },
     #[error("`{text}` is not a duration")]
@@ -207,6 +209,7 @@ impl Problem {
             Problem::GuardEnumValue { .. } => "guard-enum-value",
             Problem::QueryArgument { .. } => "query-argument",
             Problem::CounterArgument { .. } => "counter-argument",
+            Problem::NotVersioned { .. } => "not-versioned",
             Problem::BadDuration { .. } => "bad-duration",
             Problem::BadSchedule { .. } => "bad-schedule",
             Problem::BadTimezone { .. } => "bad-timezone",
@@ -299,7 +302,8 @@ impl Problem {
             },
             Problem::GuardType { .. } => "compare values of the same type; fields have the types declared under `fields:`".into(),
             Problem::GuardNotBool { .. } => "a guard must be true or false, e.g. `amount > 0`".into(),
-            Problem::CounterArgument { .. } => "write `visits(\"state\")` or `taken(\"state\", \"action\")` with the names literally, so they are checked before it runs".into(),
+            Problem::CounterArgument { .. } => "write the names as literal strings (`visits(\"state\")`, `taken(\"state\", \"action\")`, `previous(\"field\")`), so they are checked before it runs".into(),
+            Problem::NotVersioned { field, .. } => format!("declare it with `versioned: true` (`{field}: {{type: …, versioned: true}}`) so every value is kept"),
             Problem::QueryArgument { function, .. } => format!(
                 "write it as `{function}(\"workflow-id\", \"done\", {{\"field\": value}})`: the workflow, the status (active, done, cancelled or any) and the field names literally, so they are checked before it runs"
             ),

@@ -372,3 +372,16 @@ fn a_withdrawn_action_that_reopened_a_frozen_field_freezes_it_again() {
     let e = refused(w.act_at(id, "adjust", "zhang_san", json!({"budget": 90.0}), None, T0));
     assert!(matches!(e, RuntimeError::FrozenField { ref state, .. } if state == "approved"), "{e:?}");
 }
+
+#[test]
+fn a_withdrawn_action_takes_its_versions_off_again() {
+    let mut w = World::new();
+    let id = w.start("frozen-budget", "zhang_san", json!({})).unwrap();
+    w.act_at(id, "submit", "zhang_san", json!({"budget": 100.0}), None, T0).unwrap();
+    w.act(id, "reopen", "wang_wu").unwrap();
+    w.act_at(id, "revise", "zhang_san", json!({"budget": 150.0}), None, T0).unwrap();
+    op(&mut w, id, "zhang_san", Op::Withdraw, Some("数字有误")).unwrap();
+    let versions = w.service.versions(id).unwrap();
+    assert_eq!(versions["budget"].len(), 1, "only the first budget is kept: {versions:?}");
+    assert_eq!(w.states(id), ["reopened"]);
+}

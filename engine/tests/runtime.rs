@@ -367,3 +367,20 @@ fn a_frozen_field_is_refused_until_a_state_reopens_it() {
     let again = refused(w.act_at(id, "adjust", "zhang_san", json!({"budget": 90.0}), None, T0));
     assert!(matches!(again, RuntimeError::FrozenField { .. }), "{again:?}");
 }
+
+#[test]
+fn a_versioned_field_keeps_every_value_and_guards_compare_with_the_previous_one() {
+    let mut w = World::new();
+    let id = w.start("frozen-budget", "zhang_san", json!({})).unwrap();
+    w.act_at(id, "submit", "zhang_san", json!({"budget": 100.0}), None, T0).unwrap();
+    w.act(id, "reopen", "wang_wu").unwrap();
+    // The same budget again is no revision.
+    let e = refused(w.act_at(id, "revise", "zhang_san", json!({"budget": 100.0}), None, T0));
+    assert!(matches!(e, RuntimeError::GuardFalse { .. }), "{e:?}");
+    w.act_at(id, "revise", "zhang_san", json!({"budget": 150.0}), None, T0).unwrap();
+    let versions = w.service.versions(id).unwrap();
+    let kept: Vec<(&Value, &str)> = versions["budget"].iter().map(|v| (&v.value, v.by.as_str())).collect();
+    assert_eq!(kept, [(&json!(100.0), "zhang_san"), (&json!(150.0), "zhang_san")]);
+    assert_eq!(liucheng_engine::runtime::version(&versions, "budget"), 2);
+    assert_eq!(liucheng_engine::runtime::previous(&versions, "budget"), Some(&json!(100.0)));
+}

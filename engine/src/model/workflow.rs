@@ -270,9 +270,15 @@ pub struct Field {
     pub(crate) name: String,
     pub(crate) title: Option<String>,
     pub(crate) kind: FieldType,
+    pub(crate) versioned: bool,
 }
 
 impl Field {
+    /// Whether every value set for it is kept (`versioned: true`).
+    #[must_use]
+    pub fn versioned(&self) -> bool {
+        self.versioned
+    }
     /// Its id in the file.
     #[must_use]
     pub fn name(&self) -> &str {

@@ -234,6 +234,7 @@ impl Ctx<'_> {
                 let mut functions = crate::runtime::authority_functions();
                 functions.extend(crate::runtime::query_functions());
                 functions.extend(crate::runtime::count_functions());
+                functions.extend(crate::runtime::version_functions());
                 self.guard_with(w, &path.key("when"), &functions, report)
             }),
             requires: self.names.fields(&a.requires, &path.key("requires"), report),
@@ -543,6 +544,7 @@ impl Ctx<'_> {
     fn guard(&self, source: &str, path: &YamlPath, report: &mut Report) -> Option<Expr> {
         let mut functions = crate::runtime::query_functions();
         functions.extend(crate::runtime::count_functions());
+        functions.extend(crate::runtime::version_functions());
         self.guard_with(source, path, &functions, report)
     }
 
@@ -555,7 +557,10 @@ impl Ctx<'_> {
         report: &mut Report,
     ) -> Option<Expr> {
         let expr = self.expr_with(source, path, functions, report)?;
-        if !self.queries_resolve(&expr, path, report) | !self.counters_resolve(&expr, path, report) {
+        if !self.queries_resolve(&expr, path, report)
+            | !self.counters_resolve(&expr, path, report)
+            | !self.versions_resolve(&expr, path, report)
+        {
             return None;
         }
         match expr.result_type() {
@@ -677,6 +682,38 @@ impl Ctx<'_> {
                 }
                 _ => fail(literal(call.name, "action"), at(1), report),
             }
+        }
+        ok
+    }
+
+    /// Check that every `version` and `previous` names a versioned field literally; false when
+    /// one does not.
+    fn versions_resolve(&self, expr: &Expr, path: &YamlPath, report: &mut Report) -> bool {
+        use crate::model::expr::CallArg;
+        use crate::runtime::{PREVIOUS, VERSION};
+        let mut ok = true;
+        for call in expr.calls().iter().filter(|c| c.name == VERSION || c.name == PREVIOUS) {
+            let offset = call.offsets.first().copied().flatten().or(call.offset);
+            let function = call.name.to_owned();
+            let problem = match call.args.first() {
+                Some(CallArg::Str(name)) => match self.fields.iter().find(|f| f.name() == name) {
+                    Some(f) if f.versioned() => continue,
+                    Some(_) => Problem::NotVersioned { function, field: name.clone() },
+                    None => {
+                        let suggestion = suggest(name, self.fields.iter().map(|f| f.name()));
+                        Problem::Undeclared { what: "field", name: name.clone(), suggestion }
+                    }
+                },
+                _ => Problem::CounterArgument {
+                    function,
+                    message:
+                        "names the versioned field it reads with a literal string, e.g. `previous(\"drawing_version\")`"
+                            .into(),
+                },
+            };
+            ok = false;
+            let target = offset.map_or(Target::Value, |(a, b)| Target::Within(a, b));
+            report.push(crate::diagnostic::Severity::Error, problem, path, target, Vec::new());
         }
         ok
     }

@@ -78,6 +78,8 @@ fn check_applicable(before: &Instance, event: &Event) -> Result<(), RuntimeError
 pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event) -> Result<Applied, RuntimeError> {
     let mut run = match (before, &event.kind) {
         (None, EventKind::Started { data, parent }) => {
+            let mut versions = crate::runtime::Versions::new();
+            crate::runtime::versions_keep(workflow, &mut versions, data, &event.actor, event.at);
             let instance = Instance {
                 status: Status::Active,
                 requester: event.actor.clone(),
@@ -89,6 +91,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 parent: *parent,
                 counts: crate::runtime::Counts::default(),
                 frozen: std::collections::BTreeMap::new(),
+                versions,
             };
             let mut run = Run::new(workflow, instance, event);
             run.enter(workflow.start().to())?;
@@ -110,6 +113,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 actions.get(*action).ok_or_else(|| RuntimeError::Inconsistent(format!("no action number {action}")))?;
             run.take(*state)?;
             run.instance.counts.take(workflow.state(*state).name(), a.name());
+            crate::runtime::versions_keep(workflow, &mut run.instance.versions, data, &event.actor, event.at);
             run.instance.data.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
             run.instance.actors.push((*state, event.actor.clone()));
             // Both the stand-in and the person they acted for count as having acted here.
@@ -208,6 +212,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 ))
             })?;
             run.take(*state)?;
+            crate::runtime::versions_keep(workflow, &mut run.instance.versions, data, &event.actor, event.at);
             run.instance.data.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
             run.enter(target)?;
         }
@@ -236,7 +241,10 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
             run.cancelled.extend(withdrawn.iter().filter(|s| *s != from));
             run.enter(*to)?;
         }
-        EventKind::Withdrawn { state, withdrawn, restore, token, counts, frozen } => {
+        EventKind::Withdrawn { state, withdrawn, restore, token, counts, frozen, versions } => {
+            if let Some(versions) = versions {
+                run.instance.versions = versions.clone();
+            }
             if let Some(counts) = counts {
                 run.instance.counts = counts.clone();
             }

@@ -167,6 +167,9 @@ pub fn check_action(
     if let Some(guard) = a.guard() {
         let mut data = instance.data.clone();
         data.extend(input.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // The guard sees the versions as the action would leave them, like the data.
+        let mut versions = instance.versions.clone();
+        crate::runtime::versions_keep(workflow, &mut versions, input, &person.id, now);
         let scope = Scope {
             workflow,
             data: &data,
@@ -175,6 +178,7 @@ pub fn check_action(
             roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
             reads,
             counts: &instance.counts,
+            versions: &versions,
         };
         if !scope.holds(guard)? {
             return Err(RuntimeError::GuardFalse { action: a.name().to_owned(), guard: guard.source().to_owned() });
@@ -400,6 +404,7 @@ pub fn available_actions(
                             roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
                             reads,
                             counts: &instance.counts,
+                            versions: &instance.versions,
                         };
                         match scope.holds(guard) {
                             Ok(false) => continue,

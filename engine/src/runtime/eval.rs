@@ -13,6 +13,7 @@ use crate::model::workflow::{FieldType, Workflow};
 use crate::org::{Org, Person};
 use crate::runtime::counts::{Counts, TAKEN, VISITS};
 use crate::runtime::query::{Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE};
+use crate::runtime::versions::{previous, version, Versions, PREVIOUS, VERSION};
 use crate::runtime::RuntimeError;
 
 /// A JSON value as CEL sees it, typed by the field it belongs to when known.
@@ -98,6 +99,8 @@ pub(crate) struct Scope<'a> {
     pub(crate) reads: &'a [Read],
     /// The instance's counters, for `visits` and `taken`.
     pub(crate) counts: &'a Counts,
+    /// The versioned fields' values, for `version` and `previous`.
+    pub(crate) versions: &'a Versions,
 }
 
 impl<'a> Scope<'a> {
@@ -115,6 +118,7 @@ impl<'a> Scope<'a> {
             roster: None,
             reads,
             counts: &instance.counts,
+            versions: &instance.versions,
         }
     }
 
@@ -147,6 +151,22 @@ impl<'a> Scope<'a> {
             let _ = context.add_function(VISITS, move |state: Arc<String>| c.visits(&state));
             let _ = context
                 .add_function(TAKEN, move |state: Arc<String>, action: Arc<String>| counts.taken(&state, &action));
+        }
+        if expr.calls_function(VERSION) || expr.calls_function(PREVIOUS) {
+            let versions = Arc::new(self.versions.clone());
+            let v = Arc::clone(&versions);
+            let _ = context.add_function(VERSION, move |field: Arc<String>| version(&v, &field));
+            // The earlier value reads as the field's type, like the current one.
+            let kinds: HashMap<String, FieldType> = self
+                .workflow
+                .fields()
+                .iter()
+                .filter(|f| f.versioned())
+                .map(|f| (f.name().to_owned(), f.kind().clone()))
+                .collect();
+            let _ = context.add_function(PREVIOUS, move |field: Arc<String>| {
+                previous(&versions, &field).map_or(Cel::Null, |value| json_to_cel(value, kinds.get(field.as_str())))
+            });
         }
         let missing = Arc::new(Mutex::new(Vec::new()));
         if expr.calls_function(COUNT_INSTANCES) || expr.calls_function(EXISTS_INSTANCE) {

@@ -170,6 +170,10 @@ pub enum EventKind {
         /// action froze or reopened none.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         frozen: Option<std::collections::BTreeMap<String, String>>,
+        /// The versioned fields' values as they were before their action, set back; `None` when
+        /// their action set none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        versions: Option<super::Versions>,
     },
     /// 加签: a signer was added to a sign-off in progress.
     SignerAdded {

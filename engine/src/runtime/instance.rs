@@ -224,6 +224,9 @@ pub struct Instance {
     /// Fields no action may change now, each with the state whose `freeze` froze it.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub frozen: std::collections::BTreeMap<String, String>,
+    /// Every value set for each versioned field, in order.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub versions: super::Versions,
 }
 
 impl Instance {

@@ -12,6 +12,7 @@ mod input;
 mod instance;
 mod operations;
 mod query;
+mod versions;
 
 pub use apply::{apply, apply_owned, parent_link, replay, Applied, Effect};
 pub use authorize::{available_actions, check_action, check_cancel, check_sign, check_start, Attempt, Offer};
@@ -26,3 +27,5 @@ pub use operations::{
     operation_name, plan_return, who_must_act,
 };
 pub use query::{query_functions, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, QUERY_STATUSES};
+pub(crate) use versions::keep as versions_keep;
+pub use versions::{previous, version, version_functions, Version, Versions, PREVIOUS, VERSION};

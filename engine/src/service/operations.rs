@@ -252,6 +252,7 @@ fn withdrawal(
             token: None,
             counts: None,
             frozen: None,
+            versions: None,
         };
         return Ok((role, kind));
     }
@@ -272,7 +273,9 @@ fn withdrawal(
     }
     let counts = (before.counts != instance.counts).then(|| before.counts.clone());
     let frozen = (before.frozen != instance.frozen).then(|| before.frozen.clone());
-    Ok((role, EventKind::Withdrawn { state, withdrawn, restore, token: Some(Box::new(token)), counts, frozen }))
+    let versions = (before.versions != instance.versions).then(|| before.versions.clone());
+    let token = Some(Box::new(token));
+    Ok((role, EventKind::Withdrawn { state, withdrawn, restore, token, counts, frozen, versions }))
 }
 
 impl Service {

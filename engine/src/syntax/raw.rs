@@ -78,6 +78,10 @@ pub struct RawField {
     /// For `checklist`: the items to confirm, by id, with their titles.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub items: IndexMap<String, String>,
+    /// Keep every value set for this field, in order, with who set it and when; guards read
+    /// `version("FIELD")` (1 for the first value) and `previous("FIELD")` (the value before).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub versioned: bool,
 }
 
 /// The type of a data field.
