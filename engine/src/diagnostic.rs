@@ -92,6 +92,10 @@ pub enum Problem {
     GuardNotBool { found: String },
     #[error("`{function}` {message}")]
     QueryArgument { function: String, message: String },
+    #[error("`{function}` {message}")]
+    CounterArgument { function: String, message: String },
+    #[error("`{function}` reads the versions of `{field}`, which is not versioned")]
+    NotVersioned { function: String, field: String },
     #[error("`{value}` is not a value of {field}")]
     GuardEnumValue { field: String, value: String, values: Vec<String> },
     #[error("`{text}` is not a duration")]
@@ -222,6 +226,8 @@ impl Problem {
             Problem::GuardType { .. } | Problem::GuardNotBool { .. } => "guard-type",
             Problem::GuardEnumValue { .. } => "guard-enum-value",
             Problem::QueryArgument { .. } => "query-argument",
+            Problem::CounterArgument { .. } => "counter-argument",
+            Problem::NotVersioned { .. } => "not-versioned",
             Problem::BadDuration { .. } => "bad-duration",
             Problem::BadSchedule { .. } => "bad-schedule",
             Problem::BadTimezone { .. } => "bad-timezone",
@@ -327,6 +333,8 @@ impl Problem {
             Problem::QueryArgument { function, .. } if function == crate::runtime::SUM_INSTANCES => format!(
                 "write it as `{function}(\"workflow-id\", \"done\", {{\"field\": value}}, \"number_field\")`: the workflow, the status (active, done, cancelled or any), the field names and the field to add up literally, and optionally a last \"day\", \"week\", \"month\" or \"year\", so they are checked before it runs"
             ),
+            Problem::CounterArgument { .. } => "write the names as literal strings (`visits(\"state\")`, `taken(\"state\", \"action\")`, `previous(\"field\")`), so they are checked before it runs".into(),
+            Problem::NotVersioned { field, .. } => format!("declare it with `versioned: true` (`{field}: {{type: …, versioned: true}}`) so every value is kept"),
             Problem::QueryArgument { function, .. } => format!(
                 "write it as `{function}(\"workflow-id\", \"done\", {{\"field\": value}})`: the workflow, the status (active, done, cancelled or any) and the field names literally, and optionally a last \"day\", \"week\", \"month\" or \"year\", so they are checked before it runs"
             ),

@@ -341,3 +341,47 @@ fn a_signer_added_before_the_next_one_signs_first_in_an_ordered_sign_off() {
         "{e}"
     );
 }
+
+#[test]
+fn a_withdrawn_action_and_the_states_it_led_to_no_longer_count() {
+    let mut w = world();
+    let id = submitted(&mut w);
+    let counts = w.service.counts(id).unwrap();
+    assert_eq!((counts.taken("draft", "submit"), counts.visits("department_review")), (1, 1));
+    op(&mut w, id, "zhang_san", Op::Withdraw, Some("金额写错")).unwrap();
+    let counts = w.service.counts(id).unwrap();
+    assert_eq!(
+        (counts.taken("draft", "submit"), counts.visits("department_review"), counts.visits("draft")),
+        (0, 0, 1),
+        "the withdrawal sets the counters back: {counts:?}"
+    );
+    w.act_at(id, "submit", "zhang_san", json!({"party": "华东建材", "amount": 98000.0}), None, T0).unwrap();
+    op(&mut w, id, "wang_wu", Op::Return { to: "draft".into() }, Some("补充合同附件")).unwrap();
+    let counts = w.service.counts(id).unwrap();
+    assert_eq!((counts.taken("draft", "submit"), counts.visits("draft")), (1, 2), "a return enters again: {counts:?}");
+}
+
+#[test]
+fn a_withdrawn_action_that_reopened_a_frozen_field_freezes_it_again() {
+    let mut w = World::new();
+    let id = w.start("frozen-budget", "zhang_san", json!({})).unwrap();
+    w.act_at(id, "submit", "zhang_san", json!({"budget": 100.0}), None, T0).unwrap();
+    w.act(id, "reopen", "wang_wu").unwrap();
+    op(&mut w, id, "wang_wu", Op::Withdraw, Some("点错了")).unwrap();
+    assert_eq!(w.states(id), ["approved"]);
+    let e = refused(w.act_at(id, "adjust", "zhang_san", json!({"budget": 90.0}), None, T0));
+    assert!(matches!(e, RuntimeError::FrozenField { ref state, .. } if state == "approved"), "{e:?}");
+}
+
+#[test]
+fn a_withdrawn_action_takes_its_versions_off_again() {
+    let mut w = World::new();
+    let id = w.start("frozen-budget", "zhang_san", json!({})).unwrap();
+    w.act_at(id, "submit", "zhang_san", json!({"budget": 100.0}), None, T0).unwrap();
+    w.act(id, "reopen", "wang_wu").unwrap();
+    w.act_at(id, "revise", "zhang_san", json!({"budget": 150.0}), None, T0).unwrap();
+    op(&mut w, id, "zhang_san", Op::Withdraw, Some("数字有误")).unwrap();
+    let versions = w.service.versions(id).unwrap();
+    assert_eq!(versions["budget"].len(), 1, "only the first budget is kept: {versions:?}");
+    assert_eq!(w.states(id), ["reopened"]);
+}

@@ -428,3 +428,48 @@ fn a_count_over_the_current_month_is_fixed_by_the_step_and_replayed() {
     // Replay decides from the recorded answer, though the month has filled up since.
     assert!(w.service.snapshot_matches_replay(third).unwrap());
 }
+
+#[test]
+fn a_frozen_field_is_refused_until_a_state_reopens_it() {
+    let mut w = World::new();
+    let id = w.start("frozen-budget", "zhang_san", json!({})).unwrap();
+    w.act_at(id, "submit", "zhang_san", json!({"budget": 100.0}), None, T0).unwrap();
+    let events = w.service.events(id).unwrap().len();
+    let e = refused(w.act_at(id, "adjust", "zhang_san", json!({"budget": 150.0, "note": "涨价"}), None, T0));
+    assert_eq!(
+        e,
+        RuntimeError::FrozenField {
+            action: "adjust".into(),
+            field: "budget".into(),
+            state: "approved".into(),
+            reopened_by: vec!["`reopened`".into()],
+        }
+    );
+    assert_eq!(e.to_string(), "`adjust` may not change `budget`: it is frozen since `approved`");
+    assert_eq!(e.code(), "frozen-field");
+    assert_eq!(w.service.events(id).unwrap().len(), events, "the refusal wrote nothing");
+    w.act_at(id, "adjust", "zhang_san", json!({"note": "预算不变"}), None, T0).unwrap();
+    w.act(id, "reopen", "wang_wu").unwrap();
+    w.act_at(id, "revise", "zhang_san", json!({"budget": 150.0}), None, T0).unwrap();
+    assert_eq!(w.service.show(id, None, t(T0)).unwrap().data["budget"], json!(150.0));
+    // Approved again, so frozen again.
+    let again = refused(w.act_at(id, "adjust", "zhang_san", json!({"budget": 90.0}), None, T0));
+    assert!(matches!(again, RuntimeError::FrozenField { .. }), "{again:?}");
+}
+
+#[test]
+fn a_versioned_field_keeps_every_value_and_guards_compare_with_the_previous_one() {
+    let mut w = World::new();
+    let id = w.start("frozen-budget", "zhang_san", json!({})).unwrap();
+    w.act_at(id, "submit", "zhang_san", json!({"budget": 100.0}), None, T0).unwrap();
+    w.act(id, "reopen", "wang_wu").unwrap();
+    // The same budget again is no revision.
+    let e = refused(w.act_at(id, "revise", "zhang_san", json!({"budget": 100.0}), None, T0));
+    assert!(matches!(e, RuntimeError::GuardFalse { .. }), "{e:?}");
+    w.act_at(id, "revise", "zhang_san", json!({"budget": 150.0}), None, T0).unwrap();
+    let versions = w.service.versions(id).unwrap();
+    let kept: Vec<(&Value, &str)> = versions["budget"].iter().map(|v| (&v.value, v.by.as_str())).collect();
+    assert_eq!(kept, [(&json!(100.0), "zhang_san"), (&json!(150.0), "zhang_san")]);
+    assert_eq!(liucheng_engine::runtime::version(&versions, "budget"), 2);
+    assert_eq!(liucheng_engine::runtime::previous(&versions, "budget"), Some(&json!(100.0)));
+}

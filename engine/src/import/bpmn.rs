@@ -1328,7 +1328,7 @@ impl ScopeBuilder<'_, '_, '_> {
 }
 
 fn field(kind: RawFieldType, title: String, values: Vec<String>) -> RawField {
-    RawField { kind, title: Some(title), values, of: None, items: IndexMap::new() }
+    RawField { kind, title: Some(title), values, of: None, items: IndexMap::new(), versioned: false }
 }
 
 /// Converging gateways (several incoming flows) of the parallel kinds become joins.

@@ -323,9 +323,15 @@ pub struct Field {
     pub(crate) name: String,
     pub(crate) title: Option<String>,
     pub(crate) kind: FieldType,
+    pub(crate) versioned: bool,
 }
 
 impl Field {
+    /// Whether every value set for it is kept (`versioned: true`).
+    #[must_use]
+    pub fn versioned(&self) -> bool {
+        self.versioned
+    }
     /// Its id in the file.
     #[must_use]
     pub fn name(&self) -> &str {
@@ -469,6 +475,8 @@ pub struct State {
     pub(crate) forbid: Operations,
     pub(crate) return_to: Option<Vec<StateId>>,
     pub(crate) add_signer_by: Vec<RoleId>,
+    pub(crate) freeze: Vec<FieldId>,
+    pub(crate) unfreeze: Vec<FieldId>,
 }
 
 impl State {
@@ -506,6 +514,16 @@ impl State {
     #[must_use]
     pub fn add_signer_by(&self) -> &[RoleId] {
         &self.add_signer_by
+    }
+    /// Fields no action may change once this state is entered.
+    #[must_use]
+    pub fn freeze(&self) -> &[FieldId] {
+        &self.freeze
+    }
+    /// Fields actions may change again once this state is entered.
+    #[must_use]
+    pub fn unfreeze(&self) -> &[FieldId] {
+        &self.unfreeze
     }
     /// Whether instances finish here.
     #[must_use]

@@ -81,7 +81,7 @@ pub(crate) fn fields(raw: &RawWorkflow, report: &mut Report) -> Vec<Field> {
                 }
                 other => scalar(other),
             };
-            Field { name: name.clone(), title: f.title.clone(), kind }
+            Field { name: name.clone(), title: f.title.clone(), kind, versioned: f.versioned }
         })
         .collect()
 }

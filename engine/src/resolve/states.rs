@@ -174,6 +174,8 @@ impl Ctx<'_> {
             forbid: operations(&s.forbid),
             return_to,
             add_signer_by: self.names.roles(&s.add_signer_by, &path.key("add_signer_by"), report),
+            freeze: self.names.fields(&s.freeze, &path.key("freeze"), report),
+            unfreeze: self.names.fields(&s.unfreeze, &path.key("unfreeze"), report),
         }
     }
 
@@ -234,6 +236,8 @@ impl Ctx<'_> {
             guard: a.when.as_ref().and_then(|w| {
                 let mut functions = crate::runtime::authority_functions();
                 functions.extend(crate::runtime::query_functions());
+                functions.extend(crate::runtime::count_functions());
+                functions.extend(crate::runtime::version_functions());
                 self.guard_with(w, &path.key("when"), &functions, report)
             }),
             requires: self.names.fields(&a.requires, &path.key("requires"), report),
@@ -633,7 +637,10 @@ impl Ctx<'_> {
     /// A choice's guard: it may ask about other instances (the answers are recorded on the event)
     /// but not about the roster, because `apply` must not depend on anything but the events.
     fn guard(&self, source: &str, path: &YamlPath, report: &mut Report) -> Option<Expr> {
-        self.guard_with(source, path, &crate::runtime::query_functions(), report)
+        let mut functions = crate::runtime::query_functions();
+        functions.extend(crate::runtime::count_functions());
+        functions.extend(crate::runtime::version_functions());
+        self.guard_with(source, path, &functions, report)
     }
 
     /// A guard that may also call `functions`.
@@ -645,7 +652,10 @@ impl Ctx<'_> {
         report: &mut Report,
     ) -> Option<Expr> {
         let expr = self.expr_with(source, path, functions, report)?;
-        if !self.queries_resolve(&expr, path, report) {
+        if !self.queries_resolve(&expr, path, report)
+            | !self.counters_resolve(&expr, path, report)
+            | !self.versions_resolve(&expr, path, report)
+        {
             return None;
         }
         match expr.result_type() {
@@ -753,6 +763,87 @@ impl Ctx<'_> {
                     fail(Problem::QueryArgument { function: function.clone(), message }, at(period), report);
                 }
             }
+        }
+        ok
+    }
+
+    /// Check that every counter (`visits`, `taken`) names a state of this workflow and, for
+    /// `taken`, one of that state's actions, literally; false when one does not.
+    fn counters_resolve(&self, expr: &Expr, path: &YamlPath, report: &mut Report) -> bool {
+        use crate::model::expr::CallArg;
+        use crate::runtime::{TAKEN, VISITS};
+        let mut ok = true;
+        let mut fail = |problem: Problem, offset: Option<(usize, usize)>, report: &mut Report| {
+            ok = false;
+            let target = offset.map_or(Target::Value, |(a, b)| Target::Within(a, b));
+            report.push(crate::diagnostic::Severity::Error, problem, path, target, Vec::new());
+        };
+        for call in expr.calls().iter().filter(|c| c.name == VISITS || c.name == TAKEN) {
+            let at = |i: usize| call.offsets.get(i).copied().flatten().or(call.offset);
+            let literal = |function: &str, what: &str| Problem::CounterArgument {
+                function: function.to_owned(),
+                message: format!("names the {what} it counts with a literal string"),
+            };
+            let state = match call.args.first() {
+                Some(CallArg::Str(name)) => match self.raw.states.get(name) {
+                    Some(s) => Some(s),
+                    None => {
+                        let suggestion = suggest(name, self.raw.states.keys().map(String::as_str));
+                        fail(Problem::Undeclared { what: "state", name: name.clone(), suggestion }, at(0), report);
+                        None
+                    }
+                },
+                _ => {
+                    fail(literal(call.name, "state"), at(0), report);
+                    None
+                }
+            };
+            if call.name != TAKEN {
+                continue;
+            }
+            match call.args.get(1) {
+                Some(CallArg::Str(action)) => {
+                    let Some(s) = state else { continue };
+                    let actions: Vec<&str> = s.actions.iter().flatten().map(|(a, _)| a.as_str()).collect();
+                    if !actions.contains(&action.as_str()) {
+                        let suggestion = suggest(action, actions.iter().copied());
+                        fail(Problem::Undeclared { what: "action", name: action.clone(), suggestion }, at(1), report);
+                    }
+                }
+                _ => fail(literal(call.name, "action"), at(1), report),
+            }
+        }
+        ok
+    }
+
+    /// Check that every `version` and `previous` names a versioned field literally; false when
+    /// one does not.
+    fn versions_resolve(&self, expr: &Expr, path: &YamlPath, report: &mut Report) -> bool {
+        use crate::model::expr::CallArg;
+        use crate::runtime::{PREVIOUS, VERSION};
+        let mut ok = true;
+        for call in expr.calls().iter().filter(|c| c.name == VERSION || c.name == PREVIOUS) {
+            let offset = call.offsets.first().copied().flatten().or(call.offset);
+            let function = call.name.to_owned();
+            let problem = match call.args.first() {
+                Some(CallArg::Str(name)) => match self.fields.iter().find(|f| f.name() == name) {
+                    Some(f) if f.versioned() => continue,
+                    Some(_) => Problem::NotVersioned { function, field: name.clone() },
+                    None => {
+                        let suggestion = suggest(name, self.fields.iter().map(|f| f.name()));
+                        Problem::Undeclared { what: "field", name: name.clone(), suggestion }
+                    }
+                },
+                _ => Problem::CounterArgument {
+                    function,
+                    message:
+                        "names the versioned field it reads with a literal string, e.g. `previous(\"drawing_version\")`"
+                            .into(),
+                },
+            };
+            ok = false;
+            let target = offset.map_or(Target::Value, |(a, b)| Target::Within(a, b));
+            report.push(crate::diagnostic::Severity::Error, problem, path, target, Vec::new());
         }
         ok
     }

@@ -80,6 +80,8 @@ fn check_applicable(before: &Instance, event: &Event) -> Result<(), RuntimeError
 pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event) -> Result<Applied, RuntimeError> {
     let mut run = match (before, &event.kind) {
         (None, EventKind::Started { data, parent, roles }) => {
+            let mut versions = crate::runtime::Versions::new();
+            crate::runtime::versions_keep(workflow, &mut versions, data, &event.actor, event.at);
             let instance = Instance {
                 status: Status::Active,
                 requester: event.actor.clone(),
@@ -90,6 +92,9 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 visited: Vec::new(),
                 parent: *parent,
                 roles: roles.clone(),
+                counts: crate::runtime::Counts::default(),
+                frozen: std::collections::BTreeMap::new(),
+                versions,
             };
             let mut run = Run::new(workflow, instance, event);
             run.enter(workflow.start().to())?;
@@ -110,6 +115,8 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
             let a =
                 actions.get(*action).ok_or_else(|| RuntimeError::Inconsistent(format!("no action number {action}")))?;
             run.take(*state)?;
+            run.instance.counts.take(workflow.state(*state).name(), a.name());
+            crate::runtime::versions_keep(workflow, &mut run.instance.versions, data, &event.actor, event.at);
             run.instance.data.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
             run.instance.actors.push((*state, event.actor.clone()));
             // Both the stand-in and the person they acted for count as having acted here.
@@ -182,6 +189,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                         return Err(RuntimeError::Inconsistent("an automatic action outside a task".into()));
                     };
                     run.take(*state)?;
+                    run.instance.counts.take(workflow.state(*state).name(), actions[*a].name());
                     run.instance.actors.push((*state, event.actor.clone()));
                     run.enter(actions[*a].to())?;
                 }
@@ -207,6 +215,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 ))
             })?;
             run.take(*state)?;
+            crate::runtime::versions_keep(workflow, &mut run.instance.versions, data, &event.actor, event.at);
             run.instance.data.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
             run.enter(target)?;
         }
@@ -235,7 +244,16 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
             run.cancelled.extend(withdrawn.iter().filter(|s| *s != from));
             run.enter(*to)?;
         }
-        EventKind::Withdrawn { state, withdrawn, restore, token } => {
+        EventKind::Withdrawn { state, withdrawn, restore, token, counts, frozen, versions } => {
+            if let Some(versions) = versions {
+                run.instance.versions = versions.clone();
+            }
+            if let Some(counts) = counts {
+                run.instance.counts = counts.clone();
+            }
+            if let Some(frozen) = frozen {
+                run.instance.frozen = frozen.clone();
+            }
             match token {
                 None => {
                     let token = run.token_mut(*state)?;
@@ -410,6 +428,17 @@ impl<'w> Run<'w> {
         Ok(())
     }
 
+    /// Freeze and unfreeze the fields `state` lists, now that it is entered.
+    fn freeze(&mut self, state: StateId) {
+        let s = self.workflow.state(state);
+        for f in s.unfreeze() {
+            self.instance.frozen.remove(self.workflow.field(*f).name());
+        }
+        for f in s.freeze() {
+            self.instance.frozen.insert(self.workflow.field(*f).name().to_owned(), s.name().to_owned());
+        }
+    }
+
     /// Make `state` active, and run every automatic step that follows.
     fn enter(&mut self, state: StateId) -> Result<(), RuntimeError> {
         self.steps += 1;
@@ -420,6 +449,8 @@ impl<'w> Run<'w> {
             });
         }
         self.instance.visited.push(state);
+        self.instance.counts.enter(self.workflow.state(state).name());
+        self.freeze(state);
         let workflow = self.workflow;
         match workflow.state(state).kind() {
             StateKind::Choice { branches, default } => {
@@ -518,6 +549,7 @@ impl<'w> Run<'w> {
             self.cancelled.extend(withdrawn.into_iter().map(|t| t.state));
         }
         self.instance.visited.push(join);
+        self.instance.counts.enter(self.workflow.state(join).name());
         self.enter(*to)
     }
 }

@@ -182,18 +182,47 @@ pub fn check_action(
         &instance.data,
         input,
     )?;
+    check_frozen(workflow, instance, a.name(), input)?;
     if a.comment_required() && comment.is_none_or(|c| c.trim().is_empty()) {
         return Err(RuntimeError::CommentRequired { action: a.name().to_owned() });
     }
     if let Some(guard) = a.guard() {
         let mut data = instance.data.clone();
         data.extend(input.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let scope = Scope::of_person(workflow, &data, &instance.requester, person, (org, now), reads);
+        // The guard sees the versions as the action would leave them, like the data.
+        let mut versions = instance.versions.clone();
+        crate::runtime::versions_keep(workflow, &mut versions, input, &person.id, now);
+        let mut scope = Scope::of_person(workflow, instance, &data, person, (org, now), reads);
+        scope.versions = &versions;
         if !scope.holds(guard)? {
             return Err(RuntimeError::GuardFalse { action: a.name().to_owned(), guard: guard.source().to_owned() });
         }
     }
     Ok(role)
+}
+
+/// Refuse an action that would change a field a state froze.
+fn check_frozen(
+    workflow: &Workflow,
+    instance: &Instance,
+    action: &str,
+    input: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), RuntimeError> {
+    let Some((field, state)) = input.keys().find_map(|k| instance.frozen.get_key_value(k)) else {
+        return Ok(());
+    };
+    let reopened_by = workflow
+        .states()
+        .iter()
+        .filter(|s| s.unfreeze().iter().any(|f| workflow.field(*f).name() == field))
+        .map(|s| format!("`{}`", s.name()))
+        .collect();
+    Err(RuntimeError::FrozenField {
+        action: action.to_owned(),
+        field: field.clone(),
+        state: state.clone(),
+        reopened_by,
+    })
 }
 
 /// The roles still to sign `state`, in order.
@@ -303,7 +332,7 @@ pub fn check_sign(
         }
     };
     if let Some(guard) = signoff.guard() {
-        let scope = Scope::of_person(workflow, &instance.data, &instance.requester, person, (org, now), &[]);
+        let scope = Scope::of_person(workflow, instance, &instance.data, person, (org, now), &[]);
         if !scope.holds(guard)? {
             return Err(RuntimeError::SignerCondition {
                 person: person.id.clone(),
@@ -404,8 +433,7 @@ pub fn available_actions(
                         continue;
                     }
                     if let Some(guard) = a.guard() {
-                        let scope =
-                            Scope::of_person(workflow, &instance.data, &instance.requester, person, (org, now), reads);
+                        let scope = Scope::of_person(workflow, instance, &instance.data, person, (org, now), reads);
                         match scope.holds(guard) {
                             Ok(false) => continue,
                             Err(e @ RuntimeError::NeedsReads(_)) => return Err(e),

@@ -27,6 +27,8 @@ pub enum RuntimeError {
     AmbiguousAction { action: String, states: String },
     #[error("the input has {} problem{}:\n{}", .problems.len(), if .problems.len() == 1 { "" } else { "s" }, .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     BadInput { problems: Vec<String> },
+    #[error("`{action}` may not change `{field}`: it is frozen since `{state}`")]
+    FrozenField { action: String, field: String, state: String, reopened_by: Vec<String> },
     #[error("a comment is required for `{action}`")]
     CommentRequired { action: String },
     #[error("{person} has already signed `{state}`")]
@@ -100,6 +102,12 @@ impl RuntimeError {
             RuntimeError::UnknownAction { available, .. } => format!("its actions are {}", available.join(", ")),
             RuntimeError::AmbiguousAction { .. } => "name the state with `--state`".into(),
             RuntimeError::BadInput { .. } => "`liucheng show ID` lists the fields each action needs".into(),
+            RuntimeError::FrozenField { field, reopened_by, .. } if reopened_by.is_empty() => {
+                format!("leave `{field}` out; nothing reopens it")
+            }
+            RuntimeError::FrozenField { field, reopened_by, .. } => {
+                format!("leave `{field}` out; it can be changed again after {}", reopened_by.join(" or "))
+            }
             RuntimeError::CommentRequired { .. } => "add `--comment TEXT`".into(),
             RuntimeError::SignerCondition { .. } => {
                 "someone who meets it must sign in their place; `liucheng show ID` lists who may sign".into()
@@ -135,6 +143,7 @@ impl RuntimeError {
             RuntimeError::ActionNotAvailable { .. } => "action-not-available",
             RuntimeError::AmbiguousAction { .. } => "ambiguous-action",
             RuntimeError::BadInput { .. } => "bad-input",
+            RuntimeError::FrozenField { .. } => "frozen-field",
             RuntimeError::CommentRequired { .. } => "comment-required",
             RuntimeError::AlreadySigned { .. } => "already-signed",
             RuntimeError::NotYourTurn { .. } => "not-your-turn",

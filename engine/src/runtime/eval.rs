@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 use crate::model::expr::Expr;
 use crate::model::workflow::{FieldType, Workflow};
 use crate::org::{Org, Person};
+use crate::runtime::counts::{Counts, TAKEN, VISITS};
 use crate::runtime::query::{is_query_function, Query, Read, COUNT_INSTANCES, EXISTS_INSTANCE, SUM_INSTANCES};
+use crate::runtime::versions::{previous, version, Versions, PREVIOUS, VERSION};
 use crate::runtime::RuntimeError;
 
 /// A JSON value as CEL sees it, typed by the field it belongs to when known.
@@ -105,6 +107,10 @@ pub(crate) struct Scope<'a> {
     pub(crate) reads: &'a [Read],
     /// When the step is taken, in the workflow's time zone: it fixes the period a query asks about.
     pub(crate) at: chrono::DateTime<chrono::FixedOffset>,
+    /// The instance's counters, for `visits` and `taken`.
+    pub(crate) counts: &'a Counts,
+    /// The versioned fields' values, for `version` and `previous`.
+    pub(crate) versions: &'a Versions,
 }
 
 impl<'a> Scope<'a> {
@@ -123,15 +129,17 @@ impl<'a> Scope<'a> {
             roster: None,
             reads,
             at: at.with_timezone(&workflow.timezone()),
+            counts: &instance.counts,
+            versions: &instance.versions,
         }
     }
 
-    /// What a person's guards see: the data, the requester, the person as `actor`, and the
-    /// duty roster and people of `org` at `now`.
+    /// What a person's guards see: the data, the requester, the person as `actor`, the duty
+    /// roster and people of `org` at `now`, and the instance's counters and versions.
     pub(crate) fn of_person(
         workflow: &'a Workflow,
+        instance: &'a crate::runtime::Instance,
         data: &'a Map<String, Value>,
-        requester: &'a str,
         person: &Person,
         (org, now): (&Arc<Org>, chrono::DateTime<chrono::FixedOffset>),
         reads: &'a [Read],
@@ -139,11 +147,13 @@ impl<'a> Scope<'a> {
         Scope {
             workflow,
             data,
-            requester,
+            requester: &instance.requester,
             actor: actor_value(Some(person)),
             roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
             reads,
             at: now.with_timezone(&workflow.timezone()),
+            counts: &instance.counts,
+            versions: &instance.versions,
         }
     }
 
@@ -172,6 +182,29 @@ impl<'a> Scope<'a> {
             let r = roster.clone();
             let _ =
                 context.add_function(PERSON, move |id: Arc<String>| json_to_cel(&actor_value(r.org.person(&id)), None));
+        }
+        if expr.calls_function(VISITS) || expr.calls_function(TAKEN) {
+            let counts = Arc::new(self.counts.clone());
+            let c = Arc::clone(&counts);
+            let _ = context.add_function(VISITS, move |state: Arc<String>| c.visits(&state));
+            let _ = context
+                .add_function(TAKEN, move |state: Arc<String>, action: Arc<String>| counts.taken(&state, &action));
+        }
+        if expr.calls_function(VERSION) || expr.calls_function(PREVIOUS) {
+            let versions = Arc::new(self.versions.clone());
+            let v = Arc::clone(&versions);
+            let _ = context.add_function(VERSION, move |field: Arc<String>| version(&v, &field));
+            // The earlier value reads as the field's type, like the current one.
+            let kinds: HashMap<String, FieldType> = self
+                .workflow
+                .fields()
+                .iter()
+                .filter(|f| f.versioned())
+                .map(|f| (f.name().to_owned(), f.kind().clone()))
+                .collect();
+            let _ = context.add_function(PREVIOUS, move |field: Arc<String>| {
+                previous(&versions, &field).map_or(Cel::Null, |value| json_to_cel(value, kinds.get(field.as_str())))
+            });
         }
         let missing = Arc::new(Mutex::new(Vec::new()));
         if expr.calls().iter().any(|c| is_query_function(c.name)) {

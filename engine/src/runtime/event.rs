@@ -166,6 +166,18 @@ pub enum EventKind {
         /// signature on a sign-off still in progress is taken back.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token: Option<Box<super::Token>>,
+        /// The counters (`visits`, `taken`) as they were before their action, set back; `None`
+        /// when their action changed none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        counts: Option<super::Counts>,
+        /// The frozen fields as they were before their action, set back; `None` when their
+        /// action froze or reopened none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        frozen: Option<std::collections::BTreeMap<String, String>>,
+        /// The versioned fields' values as they were before their action, set back; `None` when
+        /// their action set none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        versions: Option<super::Versions>,
     },
     /// 加签: a signer was added to a sign-off in progress.
     SignerAdded {

@@ -221,6 +221,15 @@ pub struct Instance {
     /// The organisation role bound to each role parameter, as recorded when it started.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub roles: super::Bindings,
+    /// How often each state was entered and each action taken, for `visits` and `taken`.
+    #[serde(default, skip_serializing_if = "super::Counts::is_empty")]
+    pub counts: super::Counts,
+    /// Fields no action may change now, each with the state whose `freeze` froze it.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub frozen: std::collections::BTreeMap<String, String>,
+    /// Every value set for each versioned field, in order.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub versions: super::Versions,
 }
 
 impl Instance {

@@ -4,6 +4,7 @@
 mod apply;
 mod authorize;
 pub(crate) use authorize::{check_duties, check_holder};
+mod counts;
 mod error;
 mod eval;
 mod event;
@@ -12,9 +13,11 @@ mod instance;
 mod operations;
 mod query;
 mod roles;
+mod versions;
 
 pub use apply::{apply, apply_owned, parent_link, replay, Applied, Effect};
 pub use authorize::{available_actions, check_action, check_cancel, check_sign, check_start, Attempt, Offer, Signing};
+pub use counts::{count_functions, Counts, TAKEN, VISITS};
 pub use error::RuntimeError;
 pub use eval::{actor_value, authority_functions, data_to_cel};
 pub use event::{Event, EventKind, SYSTEM};
@@ -29,3 +32,5 @@ pub use query::{
     QUERY_STATUSES, SUM_INSTANCES,
 };
 pub use roles::{call_bindings, check_bindings, played, Binding, Bindings};
+pub(crate) use versions::keep as versions_keep;
+pub use versions::{previous, version, version_functions, Version, Versions, PREVIOUS, VERSION};

@@ -150,4 +150,6 @@ pub(crate) struct Expectation {
     pub(crate) data: Map<String, Value>,
     pub(crate) can_act: Vec<(String, Vec<String>)>,
     pub(crate) cannot_act: Vec<String>,
+    /// A state, or `state.action`, and the count it must have.
+    pub(crate) counts: Vec<(String, i64)>,
 }

@@ -199,6 +199,11 @@ pub struct RawExpect {
     /// These people have no action available now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cannot_act: Option<Vec<String>>,
+    /// The engine's counters have these values (what `visits` and `taken` give in guards): each
+    /// key a state (how many times it was entered) or `state.action` (how many times that action
+    /// was taken), e.g. `{under_review: 2, under_review.return_to_store: 1}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<IndexMap<String, i64>>,
     /// Check the most recently started instance of this workflow (same as `in` beside `expect`).
     #[serde(rename = "in", default, skip_serializing_if = "Option::is_none")]
     pub within: Option<String>,

@@ -579,6 +579,18 @@ impl<'a> Resolver<'a> {
         for (i, person) in raw.cannot_act.iter().flatten().enumerate() {
             self.person(person, &path.key("cannot_act").index(i));
         }
+        for key in raw.counts.iter().flatten().map(|(k, _)| k) {
+            let at = path.key("counts").key(key);
+            match key.split_once('.') {
+                Some((state, action)) => {
+                    self.state(w, state, &at);
+                    if w.and_then(|w| w.find_state(state)).is_some() {
+                        self.action(w, action, Some(state), &at);
+                    }
+                }
+                None => self.state(w, key, &at),
+            }
+        }
         Expectation {
             states: raw.states,
             status: raw.status.map(|s| match s {
@@ -590,6 +602,7 @@ impl<'a> Resolver<'a> {
             data,
             can_act,
             cannot_act: raw.cannot_act.unwrap_or_default(),
+            counts: raw.counts.unwrap_or_default().into_iter().collect(),
         }
     }
 }

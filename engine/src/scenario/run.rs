@@ -461,6 +461,16 @@ impl<'s> World<'s> {
                 );
             }
         }
+        if !expect.counts.is_empty() {
+            let counts = self.service.counts(id)?;
+            for (key, expected) in &expect.counts {
+                let found = match key.split_once('.') {
+                    Some((state, action)) => counts.taken(state, action),
+                    None => counts.visits(key),
+                };
+                differ(&format!("counts.{key}"), expected.to_string(), found.to_string());
+            }
+        }
         for (person, actions) in &expect.can_act {
             let found = self.offered(id, person)?;
             differ(&format!("can_act.{person}"), list(&sorted(actions)), list(&found));

@@ -245,7 +245,15 @@ fn withdrawal(
     let before = before.ok_or_else(|| refuse("their action started the instance; cancel it instead".into()))?;
     let role = events[k].role.clone();
     if matches!(events[k].kind, EventKind::Signed { .. }) && instance.token(state).is_some() {
-        let kind = EventKind::Withdrawn { state, withdrawn: Vec::new(), restore: Map::new(), token: None };
+        let kind = EventKind::Withdrawn {
+            state,
+            withdrawn: Vec::new(),
+            restore: Map::new(),
+            token: None,
+            counts: None,
+            frozen: None,
+            versions: None,
+        };
         return Ok((role, kind));
     }
     let had = |i: &Instance, s: StateId| i.tokens.iter().any(|t| t.state == s);
@@ -263,7 +271,11 @@ fn withdrawal(
             restore.insert(key.clone(), old);
         }
     }
-    Ok((role, EventKind::Withdrawn { state, withdrawn, restore, token: Some(Box::new(token)) }))
+    let counts = (before.counts != instance.counts).then(|| before.counts.clone());
+    let frozen = (before.frozen != instance.frozen).then(|| before.frozen.clone());
+    let versions = (before.versions != instance.versions).then(|| before.versions.clone());
+    let token = Some(Box::new(token));
+    Ok((role, EventKind::Withdrawn { state, withdrawn, restore, token, counts, frozen, versions }))
 }
 
 impl Service {

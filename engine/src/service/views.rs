@@ -587,6 +587,28 @@ impl Service {
         })
     }
 
+    /// How often instance `id` entered each state and took each action (`visits`, `taken`).
+    ///
+    /// # Errors
+    /// When there is no such instance.
+    pub fn counts(&mut self, id: i64) -> Result<crate::runtime::Counts, ServiceError> {
+        self.store.read(|tx| {
+            let row = tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+            Ok(snapshot(&row)?.counts)
+        })
+    }
+
+    /// Every value kept for each versioned field of instance `id`, in order.
+    ///
+    /// # Errors
+    /// When there is no such instance.
+    pub fn versions(&mut self, id: i64) -> Result<crate::runtime::Versions, ServiceError> {
+        self.store.read(|tx| {
+            let row = tx.instance(id)?.ok_or(ServiceError::NoInstance(id))?;
+            Ok(snapshot(&row)?.versions)
+        })
+    }
+
     /// What `person` may do in instance `id` at `now`, as (state, action) pairs: the same offers
     /// `show --as` lists.
     ///

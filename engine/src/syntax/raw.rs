@@ -106,6 +106,10 @@ pub struct RawField {
     /// For `checklist`: the items to confirm, by id, with their titles.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub items: IndexMap<String, String>,
+    /// Keep every value set for this field, in order, with who set it and when; guards read
+    /// `version("FIELD")` (1 for the first value) and `previous("FIELD")` (the value before).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub versioned: bool,
 }
 
 /// The type of a data field.
@@ -254,6 +258,14 @@ pub struct RawState {
     /// With `signoff`: roles whose holders may add or remove signers (加签/减签).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub add_signer_by: Vec<String>,
+    /// Fields no action may change once this state is entered (e.g. an approved plan), until a
+    /// state that lists them under `unfreeze` is entered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub freeze: Vec<String>,
+    /// Fields frozen by an earlier state that actions may change again once this state is entered
+    /// (e.g. the change path of an approved plan).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unfreeze: Vec<String>,
 }
 
 /// An action of a human step.
