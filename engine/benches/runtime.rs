@@ -54,7 +54,7 @@ fn pure_apply(c: &mut Criterion) {
     let workflow = validate_one(Path::new("w1.yaml"), W1).expect("valid");
     let start = Event {
         role: Some("clerk".into()),
-        ..Event::new(now(), "clerk", EventKind::Started { data: Map::new(), parent: None })
+        ..Event::new(now(), "clerk", EventKind::Started { data: Map::new(), parent: None, params: Map::new() })
     };
     let instance = apply(&workflow, None, &start).expect("start").instance;
     let state = instance.tokens[0].state;

@@ -78,7 +78,7 @@ fn a_long_history_replays_and_verifies_in_one_pass() {
         ..Event::new(
             t(T0),
             "zhang_san",
-            EventKind::Started { data: object(json!({"days": 1, "reason": "x"})), parent: None },
+            EventKind::Started { data: object(json!({"days": 1, "reason": "x"})), parent: None, params: Map::new() },
         )
     };
     // Submit and return, 2,000 times over, then approve.

@@ -87,6 +87,7 @@ pub(crate) fn to_workflow(
         timezone: None,
         roles: IndexMap::from([(ROLE.to_owned(), RawRole { title: "Participant".to_owned() })]),
         fields: IndexMap::new(),
+        params: IndexMap::new(),
         start: RawStart { to: start, by: vec![ROLE.to_owned()], requires: Vec::new(), accepts: Vec::new() },
         completion: Some(RawCompletion::AllBranches),
         cancel: None,

@@ -718,6 +718,18 @@ impl<'a> Checker<'a> {
                 self.names.insert(var.name.clone());
                 return var.ty.clone();
             }
+            // A namespace such as `params` is no variable itself: a name under it that is not
+            // declared is reported whole, with the declared names under it to choose from.
+            if let Some((name, root)) = Self::dotted(e) {
+                let prefix = format!("{root}.");
+                let under = || self.vars.iter().map(|v| v.name.as_str()).filter(|n| n.starts_with(&prefix));
+                if self.bound(root).is_none() && self.var(root).is_none() && under().next().is_some() {
+                    let suggestion = suggest(&name, under());
+                    let offset = self.offset(e.id);
+                    self.errors.push(ExprError::Undeclared { name, suggestion, offset });
+                    return CelType::Dyn;
+                }
+            }
         }
         let operand = self.check(&s.operand, depth + 1);
         let field = match operand {

@@ -93,6 +93,7 @@ fn node_lines(workflow: &Workflow, state: &State) -> Vec<String> {
                 SignoffRule::All => "all".to_owned(),
                 SignoffRule::Any => "any".to_owned(),
                 SignoffRule::AtLeast(k) => format!("{k} of"),
+                SignoffRule::Param(p) => format!("params.{} of", workflow.param(p).name()),
                 SignoffRule::InOrder => "in order".to_owned(),
                 SignoffRule::Majority => "a majority of".to_owned(),
             };
@@ -114,6 +115,7 @@ fn node_lines(workflow: &Workflow, state: &State) -> Vec<String> {
     if let Some(d) = state.deadline() {
         let due = match d.due() {
             Due::After(t) => format!("⏱ {}", format_duration(*t)),
+            Due::AfterParam(p) => format!("⏱ params.{}", workflow.param(*p).name()),
             Due::At(f) => format!("⏱ at {}", workflow.field(*f).name()),
             Due::Before(f, t) => format!("⏱ {} before {}", format_duration(*t), workflow.field(*f).name()),
         };
@@ -176,6 +178,7 @@ pub fn diagram(workflow: &Workflow) -> Diagram {
                 (ArcKind::Escalation, _) => {
                     let due = match state.deadline().map(crate::model::workflow::Deadline::due) {
                         Some(Due::After(t)) => format!("⏱ after {}", format_duration(*t)),
+                        Some(Due::AfterParam(p)) => format!("⏱ after params.{}", workflow.param(*p).name()),
                         _ => "⏱ deadline passed".to_owned(),
                     };
                     (due, EdgeStyle::Deadline)

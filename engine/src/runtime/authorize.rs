@@ -173,6 +173,7 @@ pub fn check_action(
             actor: actor_value(Some(person)),
             roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
             reads,
+            params: &instance.params,
         };
         if !scope.holds(guard)? {
             return Err(RuntimeError::GuardFalse { action: a.name().to_owned(), guard: guard.source().to_owned() });
@@ -373,6 +374,7 @@ pub fn available_actions(
                             actor: actor_value(Some(person)),
                             roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
                             reads,
+                            params: &instance.params,
                         };
                         match scope.holds(guard) {
                             Ok(false) => continue,

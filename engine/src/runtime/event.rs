@@ -65,6 +65,10 @@ pub enum EventKind {
         /// The parent's call state, for a sub-workflow.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         parent: Option<super::ParentLink>,
+        /// The workflow's parameters in force when it started (defaults, or the org's
+        /// settings), by id: the instance is judged by these for its whole life.
+        #[serde(default, skip_serializing_if = "Map::is_empty")]
+        params: Map<String, Value>,
     },
     /// A human step's action was taken.
     Acted {

@@ -218,6 +218,9 @@ pub struct Instance {
     /// The parent's call state, for a sub-workflow instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentLink>,
+    /// The workflow's parameters in force when it started, by id: its rules for its whole life.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub params: Map<String, Value>,
 }
 
 impl Instance {

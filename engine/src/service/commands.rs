@@ -241,13 +241,14 @@ impl Service {
             let role = check_start(&definition, person)?;
             let start = definition.start();
             check_input(&definition, "starting", start.requires(), start.accepts(), &Map::new(), &data)?;
+            let params = ctx.params_for(&definition)?;
             let event = Event {
                 role: Some(role),
                 org: ctx.org_version(),
                 ..Event::new(
                     now.with_timezone(&definition.timezone()),
                     actor,
-                    EventKind::Started { data, parent: None },
+                    EventKind::Started { data, parent: None, params },
                 )
             };
             let (id, recorded) = ctx.create(definition_id, event)?;

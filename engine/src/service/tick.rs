@@ -126,10 +126,15 @@ fn start_scheduled(ctx: &mut Context<'_, '_>, report: &mut TickReport) -> Result
                 if due > ctx.now {
                     break;
                 }
+                let params = ctx.params_for(&workflow)?;
                 let event = Event {
                     role: Some(workflow.role(schedule.role()).name().to_owned()),
                     comment: schedule.title().map(|t| format!("scheduled: {t}")),
-                    ..Event::new(due, SYSTEM, EventKind::Started { data: schedule.data().clone(), parent: None })
+                    ..Event::new(
+                        due,
+                        SYSTEM,
+                        EventKind::Started { data: schedule.data().clone(), parent: None, params },
+                    )
                 };
                 let (id, _) = ctx.create(row.id, event)?;
                 ctx.tx.insert_schedule_run(workflow.id(), index_i64, &due.to_rfc3339(), id)?;

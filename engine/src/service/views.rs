@@ -273,17 +273,26 @@ fn offers(workflow: &Workflow, org: Option<&Org>, state: crate::model::workflow:
     }
 }
 
-fn rule_text(workflow: &Workflow, state: crate::model::workflow::StateId) -> Option<String> {
+fn rule_text(
+    workflow: &Workflow,
+    state: crate::model::workflow::StateId,
+    params: &serde_json::Map<String, serde_json::Value>,
+) -> Option<String> {
     use crate::model::workflow::SignoffRule;
     let StateKind::Signoff(s) = workflow.state(state).kind() else { return None };
     let n = match s.signers() {
         Signers::Roles(r) => r.len().to_string(),
         Signers::Body(r) => format!("every {}", workflow.role(*r).name()),
     };
-    Some(match s.rule() {
+    let from = match s.rule() {
+        SignoffRule::Param(p) => format!(" (params.{})", workflow.param(p).name()),
+        _ => String::new(),
+    };
+    Some(match workflow.rule_in_force(s.rule(), params) {
         SignoffRule::All => format!("all of {n}"),
         SignoffRule::Any => format!("any of {n}"),
-        SignoffRule::AtLeast(k) => format!("{k} of {n}"),
+        SignoffRule::AtLeast(k) => format!("{k} of {n}{from}"),
+        SignoffRule::Param(_) => unreachable!("a rule in force is a number"),
         SignoffRule::InOrder => format!("all of {n}, in order"),
         SignoffRule::Majority => format!("a majority of {n}"),
     })
@@ -322,7 +331,7 @@ impl Service {
                         seconds_left: t.due.map(|d| (d - now).num_seconds()),
                         actions: offers(&workflow, org.as_deref(), t.state),
                         signed: t.signatures.iter().map(|s| format!("{} ({})", s.person, s.role)).collect(),
-                        rule: rule_text(&workflow, t.state),
+                        rule: rule_text(&workflow, t.state, &instance.params),
                         child: t.child,
                         assignee: t.assignee.clone(),
                         delegated: t.delegation.as_ref().map(|d| (d.to.clone(), d.by.clone())),
