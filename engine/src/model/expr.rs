@@ -543,6 +543,16 @@ impl<'a> Checker<'a> {
         Some(byte_span(&self.info.source, start, stop))
     }
 
+    /// The span of the dotted `name` written around `at`, which points inside it.
+    fn whole_name(&self, name: &str, at: (usize, usize)) -> (usize, usize) {
+        let chars: Vec<char> = self.info.source.chars().collect();
+        let wanted: Vec<char> = name.chars().collect();
+        (0..=chars.len().saturating_sub(wanted.len()))
+            .filter(|&i| chars[i..].starts_with(&wanted))
+            .find(|&i| i <= at.0 && at.0 < i + wanted.len())
+            .map_or(at, |i| (i, i + wanted.len()))
+    }
+
     fn type_error(&mut self, id: u64, message: String) {
         let offset = self.offset(id);
         self.errors.push(ExprError::Type { message, offset });
@@ -725,7 +735,7 @@ impl<'a> Checker<'a> {
                 let under = || self.vars.iter().map(|v| v.name.as_str()).filter(|n| n.starts_with(&prefix));
                 if self.bound(root).is_none() && self.var(root).is_none() && under().next().is_some() {
                     let suggestion = suggest(&name, under());
-                    let offset = self.offset(e.id);
+                    let offset = self.offset(e.id).map(|at| self.whole_name(&name, at));
                     self.errors.push(ExprError::Undeclared { name, suggestion, offset });
                     return CelType::Dyn;
                 }

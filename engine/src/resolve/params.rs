@@ -54,13 +54,13 @@ fn param_type(
     };
     let type_name = raw_name(p.kind);
     if p.kind != RawParamType::Enum && !p.values.is_empty() {
-        bad("values", format!("`values` belongs to enum parameters, this one is a {type_name}"), report);
+        bad("values", format!("`values` belongs to enum parameters, this one is {}", article(type_name)), report);
     }
     if !matches!(p.kind, RawParamType::List | RawParamType::Table) && p.of.is_some() {
-        bad("of", format!("`of` belongs to list and table parameters, this one is a {type_name}"), report);
+        bad("of", format!("`of` belongs to list and table parameters, this one is {}", article(type_name)), report);
     }
     if p.kind != RawParamType::Table && p.key.is_some() {
-        bad("key", format!("`key` belongs to table parameters, this one is a {type_name}"), report);
+        bad("key", format!("`key` belongs to table parameters, this one is {}", article(type_name)), report);
     }
     let scalar = |kind: RawParamType| match kind {
         RawParamType::String => Some(FieldType::String),
@@ -135,6 +135,11 @@ fn param_type(
     }
 }
 
+fn article(type_name: &str) -> String {
+    let an = type_name.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {type_name}", if an { "an" } else { "a" })
+}
+
 fn raw_name(kind: RawParamType) -> &'static str {
     match kind {
         RawParamType::String => "string",
@@ -197,7 +202,8 @@ pub(crate) fn named(
     };
     let kind = raw.params[i].kind;
     if kind != want {
-        let message = format!("parameter `{name}` is a {}; this needs a {} parameter", raw_name(kind), raw_name(want));
+        let message =
+            format!("it is {} parameter; this needs {} one", article(raw_name(kind)), article(raw_name(want)));
         report.error(Problem::BadParam { param: name.to_owned(), message }, path);
         return Some(None);
     }

@@ -92,6 +92,9 @@ pub struct EventView {
     /// What guards read about other instances to decide it, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub read: Vec<String>,
+    /// For a start: the workflow's parameters in force, which the instance keeps.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub params: Map<String, Value>,
     /// The event's hash in the instance's chain.
     pub hash: String,
 }
@@ -101,6 +104,10 @@ impl From<EventRow> for EventView {
         let event: Option<crate::runtime::Event> = serde_json::from_str(&e.payload).ok();
         let words = event.as_ref().and_then(|ev| words(&ev.kind, &e));
         let on_behalf_of = event.as_ref().and_then(|ev| ev.on_behalf_of.clone());
+        let params = match event.as_ref().map(|ev| &ev.kind) {
+            Some(crate::runtime::EventKind::Started { params, .. }) => params.clone(),
+            _ => Map::new(),
+        };
         let (org, read) =
             event.map_or((None, Vec::new()), |ev| (ev.org, ev.reads.iter().map(ToString::to_string).collect()));
         EventView {
@@ -119,6 +126,7 @@ impl From<EventRow> for EventView {
             on_behalf_of,
             org,
             read,
+            params,
             hash: e.hash,
         }
     }
@@ -177,6 +185,9 @@ pub struct InstanceView {
     pub started_at: String,
     pub active: Vec<TokenView>,
     pub data: Map<String, Value>,
+    /// The workflow's parameters in force for it, fixed when it started.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub params: Map<String, Value>,
     /// What the viewer (`--as`) may do now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub you_may: Option<Vec<String>>,
@@ -386,6 +397,7 @@ impl Service {
                 started_at: instance.started_at.to_rfc3339(),
                 active,
                 data: instance.data.clone(),
+                params: instance.params.clone(),
                 you_may,
                 parent,
                 children,
