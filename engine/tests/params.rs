@@ -153,3 +153,38 @@ fn settings_that_do_not_fit_the_deployed_workflows_load_nothing() {
     let id = start(&mut service, 6000.0);
     assert_eq!(states(&mut service, id), ["board"]);
 }
+
+#[test]
+fn a_setting_a_later_version_no_longer_accepts_refuses_the_start() {
+    let mut service = service("settings:\n  claim: { limit: 8000.5 }\n");
+    let v2 = WORKFLOW
+        .replace("version: 1", "version: 2")
+        .replace("limit: { type: money, default: 5000.0", "limit: { type: integer, default: 5000");
+    let file = SourceFile { path: "claim.yaml".into(), bytes: v2.into_bytes() };
+    service.deploy(&[file], t(T0)).unwrap();
+    let data: Map<String, Value> = serde_json::from_value(json!({ "amount": 100.0 })).unwrap();
+    let err = service.start("claim", "li", data, t(T0)).unwrap_err();
+    assert_eq!(err.code(), "bad-setting");
+    assert_eq!(
+        format!("{err} — {}", err.hint().unwrap()),
+        "the org's setting of `limit` for `claim` does not fit: expected a whole number, found the number 8000.5 — \
+         correct `settings.claim.limit` in the org file and load it again: `liucheng org load FILE`"
+    );
+}
+
+#[test]
+fn a_reminder_must_fall_after_the_state_is_entered() {
+    let workflow = WORKFLOW.replace("escalate: board }", "escalate: board, remind: [1d] }");
+    let mut service = Service::in_memory().unwrap();
+    let file = SourceFile { path: "claim.yaml".into(), bytes: workflow.into_bytes() };
+    service.deploy(&[file], t(T0)).unwrap();
+    let Err(ServiceError::InvalidOrg(problems)) =
+        service.load_org(Path::new("org.yaml"), org("settings:\n  claim: { review_sla: 12h }\n").as_bytes(), t(T0))
+    else {
+        panic!("a deadline shorter than its reminder should be refused");
+    };
+    assert_eq!(
+        problems[0].problem.to_string(),
+        "parameter `review_sla`: the deadline of `review` reminds 24h before it falls due, so it must be longer than that, not 12h"
+    );
+}

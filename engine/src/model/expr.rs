@@ -1382,6 +1382,18 @@ mod tests {
     }
 
     #[test]
+    fn a_name_under_a_namespace_is_reported_whole_with_the_names_under_it() {
+        assert_eq!(
+            one("amount > input.totl"),
+            ExprError::Undeclared {
+                name: "input.totl".into(),
+                suggestion: Some("input.total".into()),
+                offset: Some((9, 19))
+            }
+        );
+    }
+
+    #[test]
     fn an_undeclared_name_far_from_any_field_has_no_suggestion() {
         assert!(matches!(one("zzzzzzzz > 1"), ExprError::Undeclared { suggestion: None, .. }));
     }

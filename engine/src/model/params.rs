@@ -52,6 +52,9 @@ pub struct Param {
     pub(crate) most: Option<(usize, String)>,
     /// For an integer that is the k of a sign-off: k is at least 1.
     pub(crate) counts_signers: bool,
+    /// For a duration a deadline runs for: the longest of its reminders, which must fall after
+    /// the state is entered, and the state.
+    pub(crate) outlasts: Option<(std::time::Duration, String)>,
 }
 
 impl Param {
@@ -88,6 +91,15 @@ impl Param {
     /// `check`, with the workflow's role ids given (the resolver has no workflow yet).
     pub(crate) fn check_with_roles(&self, roles: &[&str], value: &Value) -> Result<(), String> {
         check_type(&self.kind, roles, value)?;
+        if let Some((remind, state)) = &self.outlasts {
+            let text = value.as_str().unwrap_or_default();
+            if crate::model::schedule::parse_duration(text).is_some_and(|d| d <= *remind) {
+                return Err(format!(
+                    "the deadline of `{state}` reminds {} before it falls due, so it must be longer than that, not {text}",
+                    crate::model::workflow::format_duration(*remind)
+                ));
+            }
+        }
         if self.counts_signers {
             let k = value.as_i64().unwrap_or_default();
             if k < 1 {
@@ -230,6 +242,7 @@ mod tests {
             default: Value::Null,
             most: None,
             counts_signers: false,
+            outlasts: None,
         }
     }
 
@@ -261,6 +274,7 @@ mod tests {
             default: json!(2),
             most: Some((3, "review".into())),
             counts_signers: true,
+            outlasts: None,
         };
         assert_eq!(p.check_with_roles(&[], &json!(3)), Ok(()));
         assert_eq!(
@@ -283,8 +297,14 @@ mod tests {
             default: json!("48h"),
             most: None,
             counts_signers: false,
+            outlasts: Some((std::time::Duration::from_secs(4 * 3600), "review".into())),
         };
         assert_eq!(p.check_with_roles(&[], &json!("2d")), Ok(()));
+        assert_eq!(
+            p.check_with_roles(&[], &json!("4h")),
+            Err("the deadline of `review` reminds 4h before it falls due, so it must be longer than that, not 4h"
+                .into())
+        );
         assert_eq!(
             p.check_with_roles(&[], &json!(48)),
             Err("expected a duration such as `48h` or `2d`, found the number 48".into())

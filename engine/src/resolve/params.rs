@@ -5,7 +5,7 @@
 use crate::diagnostic::{suggest, Problem, Report};
 use crate::model::expr::{CelType, Variable};
 use crate::model::params::{Param, ParamType};
-use crate::model::workflow::{Field, FieldId, FieldType, ParamId, Signers, SignoffRule, State, StateKind};
+use crate::model::workflow::{Due, Field, FieldId, FieldType, ParamId, Signers, SignoffRule, State, StateKind};
 use crate::syntax::raw::{RawParam, RawParamType, RawWorkflow};
 use crate::syntax::source_map::YamlPath;
 
@@ -30,6 +30,7 @@ pub(crate) fn params(raw: &RawWorkflow, fields: &[Field], report: &mut Report) -
                 default: p.default.clone(),
                 most: None,
                 counts_signers: false,
+                outlasts: None,
             };
             if checkable {
                 if let Err(message) = param.check_with_roles(&roles, &p.default) {
@@ -211,8 +212,17 @@ pub(crate) fn named(
 }
 
 /// Note on each integer parameter that is the k of a sign-off that it counts signatures, and,
-/// for signers listed by role, how many there are; then check its default again.
+/// for signers listed by role, how many there are; on each duration a deadline runs for, its
+/// longest reminder; then check its default again.
 pub(crate) fn bound_by_rules(raw: &RawWorkflow, params: &mut [Param], states: &[State], report: &mut Report) {
+    for state in states {
+        let Some(deadline) = state.deadline() else { continue };
+        let (Due::AfterParam(id), Some(longest)) = (deadline.due(), deadline.remind().iter().max()) else { continue };
+        let param = &mut params[id.index()];
+        if param.outlasts.as_ref().is_none_or(|(d, _)| longest > d) {
+            param.outlasts = Some((*longest, state.name().to_owned()));
+        }
+    }
     for state in states {
         let StateKind::Signoff(signoff) = state.kind() else { continue };
         let SignoffRule::Param(id) = signoff.rule() else { continue };
@@ -225,8 +235,12 @@ pub(crate) fn bound_by_rules(raw: &RawWorkflow, params: &mut [Param], states: &[
         }
     }
     let roles: Vec<&str> = raw.roles.keys().map(String::as_str).collect();
-    // A default that is not a whole number was reported with the parameter already.
-    for param in params.iter().filter(|p| p.counts_signers && p.default.is_i64()) {
+    // A default of the wrong type was reported with the parameter already.
+    let bounded = |p: &&Param| {
+        (p.counts_signers && p.default.is_i64())
+            || (p.outlasts.is_some() && p.default.as_str().and_then(crate::model::schedule::parse_duration).is_some())
+    };
+    for param in params.iter().filter(bounded) {
         if let Err(message) = param.check_with_roles(&roles, &param.default) {
             let path = YamlPath::root().key("params").key(&param.name).key("default");
             report.error(Problem::BadParam { param: param.name.clone(), message }, &path);
