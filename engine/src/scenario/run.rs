@@ -213,7 +213,10 @@ impl<'s> World<'s> {
                 "the settings do not fit the workflows: {}",
                 problems
                     .iter()
-                    .map(|d| format!("{}: {}", d.path.as_deref().unwrap_or("settings"), d.problem))
+                    .map(|d| {
+                        let hint = d.problem.hint().map(|h| format!(" ({h})")).unwrap_or_default();
+                        format!("{}: {}{hint}", d.path.as_deref().unwrap_or("settings"), d.problem)
+                    })
                     .collect::<Vec<_>>()
                     .join("; ")
             )),
