@@ -186,8 +186,15 @@ pub fn events_table(events: &[liucheng_engine::service::EventView], full: bool) 
         let mut row = vec![e.seq.to_string(), e.at.clone(), who, what, format!("{} → {}", e.from, e.to)];
         if full {
             let read = e.read.iter().map(|r| format!("read: {r}"));
+            let params = e.params.iter().map(|(k, v)| format!("params.{k} = {v}"));
             row.push(
-                [changes(&e.changes)].into_iter().filter(|c| !c.is_empty()).chain(read).collect::<Vec<_>>().join("\n"),
+                [changes(&e.changes)]
+                    .into_iter()
+                    .filter(|c| !c.is_empty())
+                    .chain(params)
+                    .chain(read)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
             );
         }
         row.push(e.comment.clone().unwrap_or_default());

@@ -25,6 +25,13 @@ macro_rules! assert_snapshot_timeless {
 }
 
 #[test]
+fn settings_no_deployed_workflow_declares_fail_the_scenario() {
+    let run = liucheng(&["test", &fixture("bad-settings.test.yaml")]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    insta::assert_snapshot!(run.transcript());
+}
+
+#[test]
 fn the_examples_scenarios_pass() {
     let run = liucheng(&["test", "examples/"]);
     assert_eq!(run.code, 0, "{}", run.transcript());

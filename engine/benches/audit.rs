@@ -76,7 +76,11 @@ fn database(name: &str) -> (Scratch, Service) {
 fn record(service: &mut Service, events: usize) -> i64 {
     let start = Event {
         role: Some("clerk".into()),
-        ..Event::new(t0(), "li", EventKind::Started { data: Map::new(), parent: None, roles: Default::default() })
+        ..Event::new(
+            t0(),
+            "li",
+            EventKind::Started { data: Map::new(), parent: None, roles: Default::default(), params: Map::new() },
+        )
     };
     let mut n = 1;
     service

@@ -54,7 +54,11 @@ fn pure_apply(c: &mut Criterion) {
     let workflow = validate_one(Path::new("w1.yaml"), W1).expect("valid");
     let start = Event {
         role: Some("clerk".into()),
-        ..Event::new(now(), "clerk", EventKind::Started { data: Map::new(), parent: None, roles: Default::default() })
+        ..Event::new(
+            now(),
+            "clerk",
+            EventKind::Started { data: Map::new(), parent: None, roles: Default::default(), params: Map::new() },
+        )
     };
     let instance = apply(&workflow, None, &start).expect("start").instance;
     let state = instance.tokens[0].state;

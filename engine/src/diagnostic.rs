@@ -134,6 +134,10 @@ pub enum Problem {
     BadField { field: String, message: String },
     #[error("value of `{field}`: {message}")]
     BadValue { field: String, message: String },
+    #[error("parameter `{param}`: {message}")]
+    BadParam { param: String, message: String },
+    #[error("expression names undeclared parameter `params.{name}`")]
+    GuardUnknownParam { name: String, suggestion: Option<String> },
     #[error("workflow `{callee}` has outcome `{outcome}`, which `{state}` does not handle")]
     UnhandledOutcome { state: String, callee: String, outcome: String },
     #[error("workflow `{callee}` has role parameter `{role}`, which `{state}` does not bind")]
@@ -208,6 +212,7 @@ impl Problem {
                 "role parameter" => "undeclared-role-parameter",
                 "org role" => "undeclared-role",
                 "person" => "undeclared-person",
+                "parameter" => "undeclared-parameter",
                 "sign-off state" => "undeclared-state",
                 "end outcome" => "undeclared-outcome",
                 _ => "undeclared",
@@ -246,6 +251,8 @@ impl Problem {
             Problem::RemindTooLate { .. } => "remind-too-late",
             Problem::BadField { .. } => "bad-field",
             Problem::BadValue { .. } => "bad-value",
+            Problem::BadParam { .. } => "bad-param",
+            Problem::GuardUnknownParam { .. } => "guard-undeclared",
             Problem::UnhandledOutcome { .. } => "unhandled-outcome",
             Problem::UnboundRoleParameter { .. } | Problem::OptionalToRequired { .. } => "unbound-role-parameter",
             Problem::OptionalRole { .. } | Problem::ScheduledParameter { .. } => "role-parameter",
@@ -304,6 +311,8 @@ impl Problem {
                     "role parameter" => "name a role the workflow declares with `parameter: true`".into(),
                     "org role" => "bind it to a role that someone in the org file holds".into(),
                     "person" => "people come from the org file beside the scenarios (`org:`)".into(),
+                    "deployed workflow" => "deploy it first (`liucheng deploy FILE`), or correct the name".into(),
+                    "parameter" => "parameters are declared under the workflow's `params:`; name one of those".into(),
                     "end outcome" => "name the outcome of one of the workflow's end states (`end: OUTCOME`)".into(),
                     "sign-off state" => "name a state with `signoff:`; `act` takes the actions of other human steps".into(),
                     _ => format!("declare the {what} or correct the name"),
@@ -327,6 +336,10 @@ impl Problem {
             Problem::GuardUndeclared { suggestion, .. } => match did_you_mean(suggestion) {
                 Some(s) => s,
                 None => "declare it under `fields:`".into(),
+            },
+            Problem::GuardUnknownParam { suggestion, .. } => match did_you_mean(&suggestion.as_ref().map(|s| format!("params.{s}"))) {
+                Some(s) => s,
+                None => "declare it under `params:` (a duration parameter is for deadlines only)".into(),
             },
             Problem::GuardType { .. } => "compare values of the same type; fields have the types declared under `fields:`".into(),
             Problem::GuardNotBool { .. } => "a guard must be true or false, e.g. `amount > 0`".into(),

@@ -82,6 +82,7 @@ fn a_long_history_replays_and_verifies_in_one_pass() {
                 data: object(json!({"days": 1, "reason": "x"})),
                 parent: None,
                 roles: Default::default(),
+                params: Map::new(),
             },
         )
     };

@@ -132,6 +132,14 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         }
         outln!("\ndata:\n{t}");
     }
+    if !view.params.is_empty() {
+        let mut t = table(&["parameter", "value in force"]);
+        for (k, v) in &view.params {
+            let value = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            t.add_row(vec![k.clone(), value]);
+        }
+        outln!("\nparameters (fixed when it started):\n{t}");
+    }
     if !view.recent.is_empty() {
         outln!("\nrecent events:\n{}", crate::session::events_table(&view.recent, false));
     }

@@ -340,6 +340,7 @@ impl<'f, 'a, 'i> ScopeBuilder<'f, 'a, 'i> {
             timezone: None,
             roles: std::mem::take(&mut builder.roles),
             fields: std::mem::take(&mut builder.fields),
+            params: IndexMap::new(),
             start: RawStart {
                 to: start,
                 by: vec![start_role],
@@ -1543,6 +1544,7 @@ fn stub(id: &str, called: &str) -> RawWorkflow {
             RawRole { title: "Participant".into(), parameter: false, optional: false },
         )]),
         fields: IndexMap::new(),
+        params: IndexMap::new(),
         start: RawStart { to: "work".into(), by: vec![role], requires: Vec::new(), accepts: Vec::new() },
         completion: Some(RawCompletion::AllBranches),
         cancel: None,

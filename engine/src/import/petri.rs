@@ -90,6 +90,7 @@ pub(crate) fn to_workflow(
             RawRole { title: "Participant".to_owned(), parameter: false, optional: false },
         )]),
         fields: IndexMap::new(),
+        params: IndexMap::new(),
         start: RawStart { to: start, by: vec![ROLE.to_owned()], requires: Vec::new(), accepts: Vec::new() },
         completion: Some(RawCompletion::AllBranches),
         cancel: None,

@@ -543,6 +543,16 @@ impl<'a> Checker<'a> {
         Some(byte_span(&self.info.source, start, stop))
     }
 
+    /// The span of the dotted `name` written around `at`, which points inside it.
+    fn whole_name(&self, name: &str, at: (usize, usize)) -> (usize, usize) {
+        let chars: Vec<char> = self.info.source.chars().collect();
+        let wanted: Vec<char> = name.chars().collect();
+        (0..=chars.len().saturating_sub(wanted.len()))
+            .filter(|&i| chars[i..].starts_with(&wanted))
+            .find(|&i| i <= at.0 && at.0 < i + wanted.len())
+            .map_or(at, |i| (i, i + wanted.len()))
+    }
+
     fn type_error(&mut self, id: u64, message: String) {
         let offset = self.offset(id);
         self.errors.push(ExprError::Type { message, offset });
@@ -717,6 +727,18 @@ impl<'a> Checker<'a> {
             if let Some(var) = self.declared(e) {
                 self.names.insert(var.name.clone());
                 return var.ty.clone();
+            }
+            // A namespace such as `params` is no variable itself: a name under it that is not
+            // declared is reported whole, with the declared names under it to choose from.
+            if let Some((name, root)) = Self::dotted(e) {
+                let prefix = format!("{root}.");
+                let under = || self.vars.iter().map(|v| v.name.as_str()).filter(|n| n.starts_with(&prefix));
+                if self.bound(root).is_none() && self.var(root).is_none() && under().next().is_some() {
+                    let suggestion = suggest(&name, under());
+                    let offset = self.offset(e.id).map(|at| self.whole_name(&name, at));
+                    self.errors.push(ExprError::Undeclared { name, suggestion, offset });
+                    return CelType::Dyn;
+                }
             }
         }
         let operand = self.check(&s.operand, depth + 1);
@@ -1356,6 +1378,18 @@ mod tests {
         assert_eq!(
             one("amonut > 1"),
             ExprError::Undeclared { name: "amonut".into(), suggestion: Some("amount".into()), offset: Some((0, 6)) }
+        );
+    }
+
+    #[test]
+    fn a_name_under_a_namespace_is_reported_whole_with_the_names_under_it() {
+        assert_eq!(
+            one("amount > input.totl"),
+            ExprError::Undeclared {
+                name: "input.totl".into(),
+                suggestion: Some("input.total".into()),
+                offset: Some((9, 19))
+            }
         );
     }
 

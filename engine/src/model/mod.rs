@@ -2,6 +2,7 @@
 //! Built only by `crate::resolve`; trusted by everything after validation.
 
 pub mod expr;
+pub mod params;
 pub mod schedule;
 pub mod shift;
 pub mod value;

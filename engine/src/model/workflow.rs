@@ -30,6 +30,7 @@ macro_rules! id_type {
 id_type!(StateId, "A state of one workflow.");
 id_type!(RoleId, "A role of one workflow.");
 id_type!(FieldId, "A data field of one workflow.");
+id_type!(ParamId, "A parameter of one workflow.");
 
 /// A validated workflow definition.
 #[derive(Debug)]
@@ -41,6 +42,7 @@ pub struct Workflow {
     pub(crate) timezone: FixedOffset,
     pub(crate) roles: Vec<Role>,
     pub(crate) fields: Vec<Field>,
+    pub(crate) params: Vec<crate::model::params::Param>,
     pub(crate) start: Start,
     pub(crate) cancel: Option<Cancel>,
     pub(crate) completion: Completion,
@@ -111,6 +113,16 @@ impl Workflow {
     #[must_use]
     pub fn fields(&self) -> &[Field] {
         &self.fields
+    }
+    /// The parameters the business sets, in file order.
+    #[must_use]
+    pub fn params(&self) -> &[crate::model::params::Param] {
+        &self.params
+    }
+    /// A parameter by id.
+    #[must_use]
+    pub fn param(&self, id: ParamId) -> &crate::model::params::Param {
+        &self.params[id.index()]
     }
     /// How instances start.
     #[must_use]
@@ -771,6 +783,9 @@ pub enum SignoffRule {
     Any,
     /// At least k signers.
     AtLeast(usize),
+    /// At least k signers, k being the integer parameter's value in force for the instance;
+    /// `Workflow::rule_in_force` turns it into `AtLeast`.
+    Param(ParamId),
     /// Every signer, in the listed order.
     InOrder,
     /// More than half of the signers (of every holder of the role, for a body).
@@ -785,6 +800,8 @@ impl SignoffRule {
             SignoffRule::All | SignoffRule::InOrder => n,
             SignoffRule::Any => 1,
             SignoffRule::AtLeast(k) => k,
+            // Only a rule in force is counted; asking of the declared one, nobody is spared.
+            SignoffRule::Param(_) => n,
             SignoffRule::Majority => n / 2 + 1,
         }
     }
@@ -945,6 +962,8 @@ pub enum Due {
     At(FieldId),
     /// This long before the time in the field.
     Before(FieldId, Duration),
+    /// As long after the state is entered as the duration parameter in force for the instance.
+    AfterParam(ParamId),
 }
 
 /// What happens when a deadline passes.

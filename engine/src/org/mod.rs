@@ -3,6 +3,7 @@
 
 mod coverage;
 mod raw;
+mod settings;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,6 +17,7 @@ use crate::syntax::source_map::YamlPath;
 
 pub use coverage::Gap;
 pub use raw::{RawOrg, RawPerson, RawShift};
+pub use settings::{check_settings, Settings};
 
 /// A person who may act.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +54,9 @@ pub struct Org {
     pub people: BTreeMap<String, Person>,
     /// Duty rosters.
     pub shifts: Vec<Shift>,
+    /// Parameter values the business set, by workflow id, then parameter id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Org {
@@ -92,9 +97,23 @@ impl Org {
     /// # Errors
     /// Every problem found, placed in the file.
     pub fn read(file: &Path, bytes: &[u8]) -> Result<Org, Vec<Diagnostic>> {
+        Org::read_checking(file, bytes, |_, _| {})
+    }
+
+    /// Read an org file, `check` adding what it finds wrong with the result (its settings
+    /// against the deployed workflows) to the problems placed in the file.
+    ///
+    /// # Errors
+    /// Every problem found, placed in the file.
+    pub fn read_checking(
+        file: &Path,
+        bytes: &[u8],
+        check: impl FnOnce(&Org, &mut Report),
+    ) -> Result<Org, Vec<Diagnostic>> {
         let loaded = load::<RawOrg>(file, bytes)?;
         let mut report = Report::default();
         let org = resolve(&loaded.raw, &mut report);
+        check(&org, &mut report);
         if report.has_errors() {
             return Err(report.locate(file, &loaded.text, &loaded.map));
         }
@@ -150,5 +169,10 @@ fn resolve(raw: &RawOrg, report: &mut Report) -> Org {
         }
         shifts.push(Shift { person: s.person.clone(), role: s.role.clone(), from, until });
     }
-    Org { people, shifts }
+    let settings = raw
+        .settings
+        .iter()
+        .map(|(w, values)| (w.clone(), values.iter().map(|(k, v)| (k.clone(), v.clone())).collect()))
+        .collect();
+    Org { people, shifts, settings }
 }

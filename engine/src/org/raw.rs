@@ -18,6 +18,12 @@ pub struct RawOrg {
     /// Duty shifts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roster: Vec<RawShift>,
+    /// The business's values for workflow parameters, by workflow id then parameter id, e.g.
+    /// `{decoration-complaint-handling: {gm_compensation_limit: 8000.0}}`. Checked against the
+    /// deployed workflows' `params:` when loaded; a parameter not set keeps its default. An
+    /// instance keeps the values in force when it started.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub settings: IndexMap<String, IndexMap<String, serde_json::Value>>,
 }
 
 /// A person.

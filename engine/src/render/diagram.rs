@@ -93,6 +93,7 @@ fn node_lines(workflow: &Workflow, state: &State) -> Vec<String> {
                 SignoffRule::All => "all".to_owned(),
                 SignoffRule::Any => "any".to_owned(),
                 SignoffRule::AtLeast(k) => format!("{k} of"),
+                SignoffRule::Param(p) => format!("params.{} of", workflow.param(p).name()),
                 SignoffRule::InOrder => "in order".to_owned(),
                 SignoffRule::Majority => "a majority of".to_owned(),
             };
@@ -117,6 +118,7 @@ fn node_lines(workflow: &Workflow, state: &State) -> Vec<String> {
     if let Some(d) = state.deadline() {
         let due = match d.due() {
             Due::After(t) => format!("⏱ {}{}", format_duration(*t), by_data(d)),
+            Due::AfterParam(p) => format!("⏱ params.{}{}", workflow.param(*p).name(), by_data(d)),
             Due::At(f) => format!("⏱ at {}{}", workflow.field(*f).name(), d.shift().describe()),
             Due::Before(f, t) => format!("⏱ {} before {}", format_duration(*t), workflow.field(*f).name()),
         };
@@ -190,6 +192,11 @@ pub fn diagram(workflow: &Workflow) -> Diagram {
                         Some(Due::After(t)) => format!(
                             "⏱ after {}{}",
                             format_duration(*t),
+                            state.deadline().map(by_data).unwrap_or_default()
+                        ),
+                        Some(Due::AfterParam(p)) => format!(
+                            "⏱ after params.{}{}",
+                            workflow.param(*p).name(),
                             state.deadline().map(by_data).unwrap_or_default()
                         ),
                         _ => "⏱ deadline passed".to_owned(),

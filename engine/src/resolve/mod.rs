@@ -3,6 +3,7 @@
 
 mod fields;
 mod names;
+mod params;
 mod states;
 
 use std::collections::HashMap;
@@ -76,7 +77,9 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
     let names = Names::collect(raw, report);
     let roles = fields::roles(raw, report);
     let fields = fields::fields(raw, report);
-    let variables: Vec<Variable> = fields::variables(&fields);
+    let mut params = params::params(raw, &fields, report);
+    let mut variables: Vec<Variable> = fields::variables(&fields);
+    variables.extend(params::variables(&params));
 
     if raw.states.get(&raw.start.to).is_some_and(|s| s.join.is_some()) {
         let inputs = raw.states[&raw.start.to].join.clone().unwrap_or_default();
@@ -153,6 +156,7 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
     }
     let states = states::resolve_states(raw, &names, &fields, &variables, callees, report);
     checklists_only_signed(raw, &root, report);
+    params::bound_by_rules(raw, &mut params, &states, report);
 
     if report.has_errors() {
         return None;
@@ -165,6 +169,7 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
         timezone,
         roles,
         fields,
+        params,
         start,
         cancel,
         completion: match raw.completion {

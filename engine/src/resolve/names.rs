@@ -15,6 +15,7 @@ pub(crate) const REQUESTER: &str = "requester";
 const RESERVED: &[&str] = &[
     "actor",
     "requester",
+    "params",
     "now",
     "instance",
     "true",

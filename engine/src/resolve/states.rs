@@ -14,7 +14,7 @@ use crate::model::workflow::{
 };
 use crate::resolve::names::{check_id, Names, REQUESTER};
 use crate::resolve::{operations, Callees, OrPlaceholder, PathExt};
-use crate::syntax::raw::{RawAction, RawDeadline, RawRule, RawSignoff, RawState, RawWorkflow};
+use crate::syntax::raw::{RawAction, RawDeadline, RawParamType, RawRule, RawSignoff, RawState, RawWorkflow};
 use crate::syntax::source_map::YamlPath;
 
 /// The keys that decide a state's kind, in the order they are named in messages.
@@ -309,6 +309,13 @@ impl Ctx<'_> {
                 }
                 JoinRule::AtLeast(*k as usize)
             }
+            Some(RawRule::Named(n)) if n.starts_with(super::params::PREFIX) => {
+                let message = "a join's rule is fixed in the workflow (the soundness check counts its arrivals); \
+                               only a sign-off's rule may come from a parameter"
+                    .into();
+                report.error(Problem::WrongType { message }, &path.key("rule"));
+                JoinRule::All
+            }
             Some(other) => {
                 report.error(Problem::BadRule { text: rule_text(other), kind: "a join" }, &path.key("rule"));
                 JoinRule::All
@@ -362,6 +369,12 @@ impl Ctx<'_> {
                     report.error(Problem::WrongType { message }, &path.key("rule"));
                 }
                 SignoffRule::InOrder
+            }
+            Some(RawRule::Named(n)) if n.starts_with(super::params::PREFIX) => {
+                match super::params::named(n, self.raw, RawParamType::Integer, &path.key("rule"), report) {
+                    Some(Some(id)) => SignoffRule::Param(id),
+                    _ => SignoffRule::All,
+                }
             }
             Some(RawRule::AtLeast(k)) if *k >= 1 => {
                 if let Some(n) = listed {
@@ -551,7 +564,12 @@ impl Ctx<'_> {
             }
         }
         let due = match (&d.after, &d.at, &d.before) {
-            (Some(after), None, None) => duration(after, &path.key("after"), report).map(Due::After),
+            (Some(after), None, None) => {
+                match super::params::named(after, self.raw, RawParamType::Duration, &path.key("after"), report) {
+                    Some(param) => param.map(Due::AfterParam),
+                    None => duration(after, &path.key("after"), report).map(Due::After),
+                }
+            }
             (None, Some(at), None) => {
                 let (name, offset) = split_offset(at);
                 let field = datetime_field(name, &path.key("at"), report);
@@ -919,7 +937,13 @@ fn literal_names(
 fn expr_problem(e: ExprError) -> (Problem, Option<(usize, usize)>) {
     match e {
         ExprError::Syntax { message, offset } => (Problem::GuardSyntax { message }, offset),
-        ExprError::Undeclared { name, suggestion, offset } => (Problem::GuardUndeclared { name, suggestion }, offset),
+        ExprError::Undeclared { name, suggestion, offset } => match name.strip_prefix(super::params::PREFIX) {
+            Some(param) => {
+                let suggestion = suggestion.map(|s| s.strip_prefix(super::params::PREFIX).unwrap_or(&s).to_owned());
+                (Problem::GuardUnknownParam { name: param.to_owned(), suggestion }, offset)
+            }
+            None => (Problem::GuardUndeclared { name, suggestion }, offset),
+        },
         ExprError::UnknownFunction { name, suggestion, offset } => {
             let hint = suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
             (Problem::GuardSyntax { message: format!("unknown function `{name}`{hint}") }, offset)

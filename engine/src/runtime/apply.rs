@@ -79,7 +79,7 @@ fn check_applicable(before: &Instance, event: &Event) -> Result<(), RuntimeError
 /// As `apply`.
 pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event) -> Result<Applied, RuntimeError> {
     let mut run = match (before, &event.kind) {
-        (None, EventKind::Started { data, parent, roles }) => {
+        (None, EventKind::Started { data, parent, roles, params }) => {
             let mut versions = crate::runtime::Versions::new();
             crate::runtime::versions_keep(workflow, &mut versions, data, &event.actor, event.at);
             let instance = Instance {
@@ -95,6 +95,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 counts: crate::runtime::Counts::default(),
                 frozen: std::collections::BTreeMap::new(),
                 versions,
+                params: params.clone(),
             };
             let mut run = Run::new(workflow, instance, event);
             run.enter(workflow.start().to())?;
@@ -133,6 +134,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 )));
             };
             let role = event.role.clone().unwrap_or_default();
+            let rule = workflow.rule_in_force(signoff.rule(), &run.instance.params);
             let token = run.token_mut(*state)?;
             token.signatures.push(Signature {
                 person: event.on_behalf_of.clone().unwrap_or_else(|| event.actor.clone()),
@@ -142,15 +144,19 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 checklist: checklist.clone(),
             });
             let signed = token.signatures.len();
-            let by_slots = token.slots.is_some().then(|| slots_complete(signoff.rule(), token));
+            let by_slots = token.slots.is_some().then(|| slots_complete(rule, token));
             if let Some(principal) = &event.on_behalf_of {
                 run.instance.actors.push((*state, principal.clone()));
             }
             let complete = match signoff.signers() {
                 _ if by_slots.is_some() => by_slots.unwrap_or_default(),
-                Signers::Roles(roles) => signed >= signoff.rule().needed(roles.len()),
-                // How many hold the role was recorded when signing; without it, wait for more.
-                Signers::Body(_) => body_size.is_some_and(|n| signed >= signoff.rule().needed(n)),
+                Signers::Roles(roles) => signed >= rule.needed(roles.len()),
+                // How many hold the role was recorded when signing; without it, wait for more. A k
+                // the business set above the holders asks for every holder: the body still decides.
+                Signers::Body(_) => body_size.is_some_and(|n| match signoff.rule() {
+                    SignoffRule::Param(_) => signed >= rule.needed(n).min(n),
+                    _ => signed >= rule.needed(n),
+                }),
             };
             run.instance.actors.push((*state, event.actor.clone()));
             if complete {
@@ -299,6 +305,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 )));
             };
             let slots = default_slots(workflow, *state)?;
+            let rule = workflow.rule_in_force(signoff.rule(), &run.instance.params);
             let token = run.token_mut(*state)?;
             let mut current = token.slots.take().unwrap_or(slots);
             let i = current.iter().position(|s| s == slot && !s.signed_in(&token.signatures)).ok_or_else(|| {
@@ -310,7 +317,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
             current.remove(i);
             token.slots = Some(current);
             // The rule is read again: the signers left may all have signed.
-            if slots_complete(signoff.rule(), token) && !token.signatures.is_empty() {
+            if slots_complete(rule, token) && !token.signatures.is_empty() {
                 if let Some(field) = signoff.checklist() {
                     let last = token.signatures.last().map(|s| s.checklist.clone()).unwrap_or_default();
                     run.instance.data.insert(workflow.field(field).name().to_owned(), Value::Object(last));
@@ -394,18 +401,21 @@ impl<'w> Run<'w> {
             let name = self.workflow.field(f).name();
             self.instance.data.get(name).and_then(Value::as_str).and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         };
-        Ok(match deadline.due() {
-            Due::After(default) => {
-                let scope = Scope::of_instance(self.workflow, &self.instance, self.reads, self.at);
-                let mut after = *default;
-                for case in deadline.cases() {
-                    if scope.holds(case.when())? {
-                        after = case.after();
-                        break;
-                    }
+        // A duration chosen by the first case whose guard holds, else the default.
+        let after = |default: Option<std::time::Duration>| -> Result<Option<DateTime<FixedOffset>>, RuntimeError> {
+            let scope = Scope::of_instance(self.workflow, &self.instance, self.reads, self.at);
+            let mut after = default;
+            for case in deadline.cases() {
+                if scope.holds(case.when())? {
+                    after = Some(case.after());
+                    break;
                 }
-                chrono::Duration::from_std(after).ok().map(|d| self.at + d)
             }
+            Ok(after.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| self.at + d))
+        };
+        Ok(match deadline.due() {
+            Due::After(d) => after(Some(*d))?,
+            Due::AfterParam(p) => after(self.workflow.duration_in_force(&self.instance.params, *p))?,
             Due::At(f) => field_time(*f).and_then(|t| deadline.shift().apply(t, self.workflow.timezone())),
             Due::Before(f, d) => field_time(*f).and_then(|t| chrono::Duration::from_std(*d).ok().map(|d| t - d)),
         })

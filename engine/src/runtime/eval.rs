@@ -52,6 +52,35 @@ pub fn data_to_cel(workflow: &Workflow, data: &Map<String, Value>) -> Vec<(Strin
         .collect()
 }
 
+/// The parameters in force as guards see `params`: each typed by its declaration (money as a
+/// double), durations left out since only deadlines read them.
+#[must_use]
+pub fn params_to_cel(workflow: &Workflow, params: &Map<String, Value>) -> Cel {
+    use crate::model::params::ParamType;
+    fn typed(value: &Value, kind: &ParamType) -> Cel {
+        match (kind, value) {
+            (ParamType::Value(f), v) => json_to_cel(v, Some(f)),
+            (ParamType::Table { of, .. }, Value::Object(entries)) => {
+                let entries: HashMap<Key, Cel> =
+                    entries.iter().map(|(k, v)| (Key::String(Arc::new(k.clone())), typed(v, of))).collect();
+                Cel::Map(CelMap { map: Arc::new(entries) })
+            }
+            (_, v) => json_to_cel(v, None),
+        }
+    }
+    let entries: HashMap<Key, Cel> = workflow
+        .params()
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| *p.kind() != ParamType::Duration)
+        .map(|(i, p)| {
+            let id = crate::model::workflow::ParamId(u32::try_from(i).unwrap_or(u32::MAX));
+            (Key::String(Arc::new(p.name().to_owned())), typed(workflow.param_value(params, id), p.kind()))
+        })
+        .collect();
+    Cel::Map(CelMap { map: Arc::new(entries) })
+}
+
 /// The acting person as guards see `actor`: id, name, roles, department and attributes.
 #[must_use]
 pub fn actor_value(person: Option<&Person>) -> Value {
@@ -111,6 +140,8 @@ pub(crate) struct Scope<'a> {
     pub(crate) counts: &'a Counts,
     /// The versioned fields' values, for `version` and `previous`.
     pub(crate) versions: &'a Versions,
+    /// The parameters in force for the instance.
+    pub(crate) params: &'a Map<String, Value>,
 }
 
 impl<'a> Scope<'a> {
@@ -131,6 +162,7 @@ impl<'a> Scope<'a> {
             at: at.with_timezone(&workflow.timezone()),
             counts: &instance.counts,
             versions: &instance.versions,
+            params: &instance.params,
         }
     }
 
@@ -154,6 +186,7 @@ impl<'a> Scope<'a> {
             at: now.with_timezone(&workflow.timezone()),
             counts: &instance.counts,
             versions: &instance.versions,
+            params: &instance.params,
         }
     }
 
@@ -166,6 +199,7 @@ impl<'a> Scope<'a> {
         }
         context.add_variable_from_value("requester", Cel::String(Arc::new(self.requester.to_owned())));
         context.add_variable_from_value("actor", json_to_cel(&self.actor, None));
+        context.add_variable_from_value("params", params_to_cel(self.workflow, self.params));
         if let Some(roster) = &self.roster {
             let r = roster.clone();
             let _ = context.add_function("on_duty", move |role: Arc<String>| r.org.on_duty(&r.person, &role, r.now));

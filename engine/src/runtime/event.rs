@@ -69,6 +69,10 @@ pub enum EventKind {
         /// whoever started it.
         #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
         roles: super::Bindings,
+        /// The workflow's parameters in force when it started (defaults, or the org's
+        /// settings), by id: the instance is judged by these for its whole life.
+        #[serde(default, skip_serializing_if = "Map::is_empty")]
+        params: Map<String, Value>,
     },
     /// A human step's action was taken.
     Acted {

@@ -230,6 +230,9 @@ pub struct Instance {
     /// Every value set for each versioned field, in order.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub versions: super::Versions,
+    /// The workflow's parameters in force when it started, by id: its rules for its whole life.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub params: Map<String, Value>,
 }
 
 impl Instance {

@@ -423,7 +423,7 @@ pub fn check_remove_signer(
             bad(format!("they are not among the signers still to sign ({names})"))
         })?;
     let StateKind::Signoff(s) = workflow.state(state).kind() else { unreachable!("slots_now checked it") };
-    let needed = match s.rule() {
+    let needed = match workflow.rule_in_force(s.rule(), &instance.params) {
         crate::model::workflow::SignoffRule::AtLeast(k) => k,
         _ => 1,
     };

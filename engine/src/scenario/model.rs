@@ -51,6 +51,8 @@ pub(crate) struct Scenario {
     pub(crate) at: Span,
     pub(crate) start: Start,
     pub(crate) steps: Vec<Step>,
+    /// Parameter values set over the org file's: the file's, then the scenario's own.
+    pub(crate) settings: crate::org::Settings,
 }
 
 /// Starting an instance.

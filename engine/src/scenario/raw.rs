@@ -20,6 +20,10 @@ pub struct RawScenarioFile {
     /// Where the fake clock starts, RFC 3339. Default `2026-01-05T09:00:00+08:00`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<String>,
+    /// Parameter values for every scenario of the file, by workflow id then parameter id, set
+    /// over the org file's `settings:` as if the business had set them.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub settings: IndexMap<String, IndexMap<String, Value>>,
     /// The scenarios; each runs on a fresh database.
     pub scenarios: Vec<RawScenario>,
 }
@@ -30,6 +34,11 @@ pub struct RawScenarioFile {
 pub struct RawScenario {
     /// What it shows, unique within the file, e.g. `approved by the manager`.
     pub name: String,
+    /// Parameter values for this scenario, by workflow id then parameter id, set over the
+    /// file's and the org file's `settings:`, e.g. `{decoration-complaint-handling:
+    /// {gm_compensation_limit: 8000.0}}`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub settings: IndexMap<String, IndexMap<String, Value>>,
     /// Starts the instance under test.
     pub start: RawStart,
     /// The steps, in order.

@@ -147,7 +147,20 @@ pub(crate) fn resolve(path: &Path, loaded: &Loaded<RawScenarioFile>, names: &Nam
         let start = r.start(&s.start, r.main, &path.key("start"));
         let steps =
             s.steps.iter().enumerate().filter_map(|(j, step)| r.step(step, &path.key("steps").index(j))).collect();
-        scenarios.push(Scenario { name: s.name.clone(), at: loaded.map.value_span(&path.key("name")), start, steps });
+        let mut settings = crate::org::Settings::new();
+        for layer in [&raw.settings, &s.settings] {
+            for (workflow, values) in layer {
+                let entry = settings.entry(workflow.clone()).or_default();
+                entry.extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+        scenarios.push(Scenario {
+            name: s.name.clone(),
+            at: loaded.map.value_span(&path.key("name")),
+            start,
+            steps,
+            settings,
+        });
     }
     let file = ScenarioFile { path: path.to_owned(), workflow: raw.workflow.clone(), clock, scenarios };
     (file, r.report)

@@ -208,7 +208,20 @@ impl<'s> World<'s> {
         let now = suite.file.clock;
         let mut service = Service::in_memory()?;
         service.deploy(&suite.workflows, now)?;
-        service.load_org(&suite.org.path, &suite.org.bytes, now)?;
+        service.load_org_with(&suite.org.path, &suite.org.bytes, &scenario.settings, now).map_err(|e| match e {
+            ServiceError::InvalidOrg(problems) => Miss::says(format!(
+                "the settings do not fit the workflows: {}",
+                problems
+                    .iter()
+                    .map(|d| {
+                        let hint = d.problem.hint().map(|h| format!(" ({h})")).unwrap_or_default();
+                        format!("{}: {}{hint}", d.path.as_deref().unwrap_or("settings"), d.problem)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )),
+            other => other.into(),
+        })?;
         let start = &scenario.start;
         let outcome = service
             .start_with_roles(&suite.file.workflow, &start.actor, start.data.clone(), &start.roles, now)

@@ -263,13 +263,14 @@ impl Service {
             let role = check_start(&definition, &roles, person)?;
             let start = definition.start();
             check_input(&definition, "starting", start.requires(), start.accepts(), &Map::new(), &data)?;
+            let params = ctx.params_for(&definition)?;
             let event = Event {
                 role: Some(role),
                 org: ctx.org_version(),
                 ..Event::new(
                     now.with_timezone(&definition.timezone()),
                     actor,
-                    EventKind::Started { data, parent: None, roles },
+                    EventKind::Started { data, parent: None, roles, params },
                 )
             };
             let (id, recorded) = ctx.create(definition_id, event)?;

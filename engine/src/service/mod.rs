@@ -60,6 +60,8 @@ pub enum ServiceError {
     NoWorkflow { workflow: String, suggestion: Option<String> },
     #[error("no organisation is loaded")]
     NoOrg,
+    #[error("the org's setting of `{param}` for `{workflow}` does not fit: {message}")]
+    BadSetting { workflow: String, param: String, message: String },
     #[error(transparent)]
     Restore(#[from] RestoreError),
     #[error("cannot read or write the file: {0}")]
@@ -77,6 +79,9 @@ impl ServiceError {
             ServiceError::NoWorkflow { .. } => Some("deploy it first: `liucheng deploy FILE`".into()),
             ServiceError::NoOrg => Some("load the people first: `liucheng org load org.yaml`".into()),
             ServiceError::Restore(e) => e.hint(),
+            ServiceError::BadSetting { workflow, param, .. } => Some(format!(
+                "correct `settings.{workflow}.{param}` in the org file and load it again: `liucheng org load FILE`"
+            )),
             _ => None,
         }
     }
@@ -92,6 +97,7 @@ impl ServiceError {
             ServiceError::NoInstance(_) => "no-instance",
             ServiceError::NoWorkflow { .. } => "no-workflow",
             ServiceError::NoOrg => "no-org",
+            ServiceError::BadSetting { .. } => "bad-setting",
             ServiceError::Restore(e) => e.code(),
             ServiceError::Io(_) => "io",
         }
@@ -328,6 +334,25 @@ impl<'t, 'c> Context<'t, 'c> {
         Ok(out)
     }
 
+    /// The parameters in force for a new instance of `workflow`: the loaded org's settings for
+    /// it over the defaults (the defaults alone while no org is loaded), for its start event.
+    pub(crate) fn params_for(
+        &mut self,
+        workflow: &Workflow,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, ServiceError> {
+        let org = match self.org() {
+            Ok(org) => Some(org),
+            Err(ServiceError::NoOrg) => None,
+            Err(e) => return Err(e),
+        };
+        let settings = org.as_deref().and_then(|o| o.settings.get(workflow.id()));
+        workflow.params_in_force(settings).map_err(|(param, message)| ServiceError::BadSetting {
+            workflow: workflow.id().to_owned(),
+            param,
+            message,
+        })
+    }
+
     /// The number of the organisation version `org` returned, for events to record.
     pub(crate) fn org_version(&self) -> Option<i64> {
         self.cache.org.as_ref().map(|(id, _)| *id)
@@ -461,13 +486,39 @@ impl Service {
         bytes: &[u8],
         now: DateTime<FixedOffset>,
     ) -> Result<OrgLoaded, ServiceError> {
-        let org = Org::read(path, bytes).map_err(ServiceError::InvalidOrg)?;
-        let json = serde_json::to_string(&org).expect("an org serialises");
-        let hash = sha256_hex(json.as_bytes());
+        self.load_org_with(path, bytes, &crate::org::Settings::new(), now)
+    }
+
+    /// `load_org`, with `overrides` set over the file's settings (a test scenario's values).
+    ///
+    /// # Errors
+    /// `InvalidOrg` with diagnostics (settings that name a workflow or parameter not deployed,
+    /// or a value that does not fit, included), or a store error.
+    pub fn load_org_with(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        overrides: &crate::org::Settings,
+        now: DateTime<FixedOffset>,
+    ) -> Result<OrgLoaded, ServiceError> {
         let cache = &mut self.cache;
         self.store.write(|tx| {
+            let mut ctx = Context::new(tx, now, cache);
+            let mut deployed = std::collections::BTreeMap::new();
+            for row in tx.latest_definitions()? {
+                let (workflow, _) = ctx.definition(row.id)?;
+                deployed.insert(row.workflow, workflow);
+            }
+            let by_id = deployed.iter().map(|(k, w)| (k.clone(), w.as_ref())).collect();
+            let org = Org::read_checking(path, bytes, |org, report| {
+                crate::org::check_settings(&org.settings, &by_id, report);
+            })
+            .map_err(ServiceError::InvalidOrg)?;
+            let org = with_overrides(org, overrides, &by_id)?;
+            let json = serde_json::to_string(&org).expect("an org serialises");
+            let hash = sha256_hex(json.as_bytes());
             let (_, new) = tx.insert_org(&hash, &path.display().to_string(), &json, &now.to_rfc3339())?;
-            let staffing_gaps = Context::new(tx, now, cache).staffing_gaps()?;
+            let staffing_gaps = ctx.staffing_gaps()?;
             Ok(OrgLoaded { people: org.people.len(), shifts: org.shifts.len(), new, staffing_gaps })
         })
     }
@@ -482,3 +533,35 @@ impl Service {
         self.store.read(|tx| Context::new(tx, now, cache).staffing_gaps())
     }
 }
+
+/// `org` with `overrides` set over its settings, each checked as the file's are.
+fn with_overrides(
+    mut org: Org,
+    overrides: &crate::org::Settings,
+    deployed: &std::collections::BTreeMap<String, &Workflow>,
+) -> Result<Org, ServiceError> {
+    if overrides.is_empty() {
+        return Ok(org);
+    }
+    let mut report = crate::diagnostic::Report::default();
+    crate::org::check_settings(overrides, deployed, &mut report);
+    if report.has_errors() {
+        // Placed in the overrides written out as a file of their own, since they come from none.
+        #[derive(serde::Deserialize, schemars::JsonSchema)]
+        struct Written {
+            #[allow(dead_code)] // read for its place in the text only
+            settings: std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>,
+        }
+        let file = Path::new("settings");
+        let text =
+            serde_json::to_string_pretty(&serde_json::json!({ "settings": overrides })).expect("JSON values serialise");
+        let loaded = crate::syntax::loader::load::<Written>(file, text.as_bytes()).map_err(ServiceError::InvalidOrg)?;
+        return Err(ServiceError::InvalidOrg(report.locate(file, &loaded.text, &loaded.map)));
+    }
+    for (workflow, values) in overrides {
+        org.settings.entry(workflow.clone()).or_default().extend(values.clone());
+    }
+    Ok(org)
+}
+
+impl Service {}

@@ -238,10 +238,14 @@ impl Context<'_, '_> {
         for effect in effects {
             match effect {
                 Effect::StartChild { state, workflow, data, roles } => {
-                    let (definition_id, _, _) = self.latest(&workflow)?;
+                    let (definition_id, callee, _) = self.latest(&workflow)?;
                     let parent = Some(ParentLink { instance: id, state });
-                    let start =
-                        Event::new(self.now, instance.requester.clone(), EventKind::Started { data, parent, roles });
+                    let params = self.params_for(&callee)?;
+                    let start = Event::new(
+                        self.now,
+                        instance.requester.clone(),
+                        EventKind::Started { data, parent, roles, params },
+                    );
                     // The parent learns the child's id before the child's own effects run, so a
                     // child that finishes at once finds the parent waiting for it.
                     let (child, child_recorded) = self.create_deferred(definition_id, start)?;

@@ -126,6 +126,7 @@ fn start_scheduled(ctx: &mut Context<'_, '_>, report: &mut TickReport) -> Result
                 if due > ctx.now {
                     break;
                 }
+                let params = ctx.params_for(&workflow)?;
                 let event = Event {
                     role: Some(workflow.role(schedule.role()).name().to_owned()),
                     comment: schedule.title().map(|t| format!("scheduled: {t}")),
@@ -136,6 +137,7 @@ fn start_scheduled(ctx: &mut Context<'_, '_>, report: &mut TickReport) -> Result
                             data: schedule.data().clone(),
                             parent: None,
                             roles: crate::runtime::Bindings::new(),
+                            params,
                         },
                     )
                 };

@@ -96,6 +96,9 @@ pub struct EventView {
     /// What guards read about other instances to decide it, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub read: Vec<String>,
+    /// For a start: the workflow's parameters in force, which the instance keeps.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub params: Map<String, Value>,
     /// The event's hash in the instance's chain.
     pub hash: String,
 }
@@ -105,6 +108,10 @@ impl From<EventRow> for EventView {
         let event: Option<crate::runtime::Event> = serde_json::from_str(&e.payload).ok();
         let words = event.as_ref().and_then(|ev| words(&ev.kind, &e));
         let on_behalf_of = event.as_ref().and_then(|ev| ev.on_behalf_of.clone());
+        let params = match event.as_ref().map(|ev| &ev.kind) {
+            Some(crate::runtime::EventKind::Started { params, .. }) => params.clone(),
+            _ => Map::new(),
+        };
         let (org, read) =
             event.map_or((None, Vec::new()), |ev| (ev.org, ev.reads.iter().map(ToString::to_string).collect()));
         EventView {
@@ -124,6 +131,7 @@ impl From<EventRow> for EventView {
             org,
             actor_was: None,
             read,
+            params,
             hash: e.hash,
         }
     }
@@ -185,6 +193,9 @@ pub struct InstanceView {
     /// Who plays each role parameter, e.g. `giver = ward_nurse (病房护士)`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+    /// The workflow's parameters in force for it, fixed when it started.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub params: Map<String, Value>,
     /// What the viewer (`--as`) may do now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub you_may: Option<Vec<String>>,
@@ -301,17 +312,26 @@ fn role_lines(workflow: &Workflow, instance: &Instance) -> Vec<String> {
         .collect()
 }
 
-fn rule_text(workflow: &Workflow, state: crate::model::workflow::StateId) -> Option<String> {
+fn rule_text(
+    workflow: &Workflow,
+    state: crate::model::workflow::StateId,
+    params: &serde_json::Map<String, serde_json::Value>,
+) -> Option<String> {
     use crate::model::workflow::SignoffRule;
     let StateKind::Signoff(s) = workflow.state(state).kind() else { return None };
     let n = match s.signers() {
         Signers::Roles(r) => r.len().to_string(),
         Signers::Body(r) => format!("every {}", workflow.role(*r).name()),
     };
-    Some(match s.rule() {
+    let from = match s.rule() {
+        SignoffRule::Param(p) => format!(" (params.{})", workflow.param(p).name()),
+        _ => String::new(),
+    };
+    Some(match workflow.rule_in_force(s.rule(), params) {
         SignoffRule::All => format!("all of {n}"),
         SignoffRule::Any => format!("any of {n}"),
-        SignoffRule::AtLeast(k) => format!("{k} of {n}"),
+        SignoffRule::AtLeast(k) => format!("{k} of {n}{from}"),
+        SignoffRule::Param(_) => unreachable!("a rule in force is a number"),
         SignoffRule::InOrder => format!("all of {n}, in order"),
         SignoffRule::Majority => format!("a majority of {n}"),
     })
@@ -350,7 +370,7 @@ impl Service {
                         seconds_left: t.due.map(|d| (d - now).num_seconds()),
                         actions: offers(&workflow, org.as_deref(), &instance, t.state),
                         signed: t.signatures.iter().map(|s| format!("{} ({})", s.person, s.role)).collect(),
-                        rule: rule_text(&workflow, t.state),
+                        rule: rule_text(&workflow, t.state, &instance.params),
                         child: t.child,
                         assignee: t.assignee.clone(),
                         delegated: t.delegation.as_ref().map(|d| (d.to.clone(), d.by.clone())),
@@ -406,6 +426,7 @@ impl Service {
                 active,
                 data: instance.data.clone(),
                 roles: role_lines(&workflow, &instance),
+                params: instance.params.clone(),
                 you_may,
                 parent,
                 children,

@@ -29,6 +29,12 @@ pub struct RawWorkflow {
     /// The typed data fields of an instance, by id.
     #[serde(default)]
     pub fields: IndexMap<String, RawField>,
+    /// Figures the business sets without editing the graph (limits, thresholds, deadlines, who
+    /// decides what), by id, each with its type and default. Guards and `with:` read them as
+    /// `params.ID`; the org file's `settings:` overrides them; an instance keeps the values in
+    /// force when it started.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub params: IndexMap<String, RawParam>,
     /// How an instance starts: who may start it and which state it enters first.
     pub start: RawStart,
     /// When an instance has ended: `single_end` (default: when a branch reaches an end state,
@@ -138,6 +144,61 @@ pub enum RawFieldType {
     Checklist,
 }
 
+/// A parameter: a figure the business sets, with its type and default.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawParam {
+    /// The parameter's type.
+    #[serde(rename = "type")]
+    pub kind: RawParamType,
+    /// Title shown to people, e.g. `总经理审批赔偿的金额下限 / Compensation above which the GM approves`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The value in force unless the org file's `settings:` gives another.
+    pub default: serde_json::Value,
+    /// For `enum`: the allowed values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// For `list`: the type of each element; for `table`: the type of each entry (a scalar type
+    /// or `role`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<RawParamType>,
+    /// For `table`: the enum field whose values are the table's keys; every value needs an entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// The type of a parameter: the field types, and three of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawParamType {
+    /// Text.
+    String,
+    /// A whole number (e.g. the k of a sign-off `rule: params.quorum`).
+    Integer,
+    /// A decimal number.
+    Decimal,
+    /// An amount of money (a double in guards).
+    Money,
+    /// `true` or `false`.
+    Boolean,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// A date and time, RFC 3339.
+    Datetime,
+    /// One of the `values`.
+    Enum,
+    /// A list of elements of type `of`.
+    List,
+    /// A length of time, e.g. `48h`, `2d`: for deadlines (`after: params.review_sla`).
+    Duration,
+    /// A role id of this workflow (a string in guards).
+    Role,
+    /// One entry of type `of` for each value of the enum field `key`, e.g. the role that decides
+    /// for each employee grade; guards read `params.ID[key_field]`.
+    Table,
+}
+
 /// How an instance starts.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -212,7 +273,8 @@ pub struct RawState {
     /// Join: the waiting states this join consumes; it fires by `rule` and goes `to`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join: Option<Vec<String>>,
-    /// With `join` or `signoff`: `all`, `any`, `in_order` and `majority` (sign-off only) or a number k (at least k).
+    /// With `join` or `signoff`: `all`, `any`, `in_order` and `majority` (sign-off only) or a number k (at least k);
+    /// on a sign-off, `params.ID` takes k from an integer parameter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<RawRule>,
     /// Multi-party sign-off (会签) on this step.
@@ -323,9 +385,10 @@ impl JsonSchema for RawRule {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "`all`, `any`, `in_order` and `majority` (sign-off only), or a whole number k: at least k.",
+            "description": "`all`, `any`, `in_order` and `majority` (sign-off only), or a whole number k: at least k, or (sign-off only) `params.ID`: at least the integer parameter's value.",
             "oneOf": [
                 { "type": "string", "enum": ["all", "any", "in_order", "majority"] },
+                { "type": "string", "pattern": "^params\\.[a-z][a-z0-9_]*$" },
                 { "type": "integer", "minimum": 1 }
             ]
         })
@@ -381,7 +444,8 @@ pub struct RawSignoff {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDeadline {
-    /// Due this long after the state is entered, e.g. `24h`, `2d`, `1h 30m`.
+    /// Due this long after the state is entered, e.g. `24h`, `2d`, `1h 30m`, or
+    /// `params.ID` for the duration parameter the business sets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
     /// With `after`: other durations chosen by the instance's data when the state is entered,
