@@ -13,7 +13,7 @@ use crate::diagnostic::{Diagnostic, Problem, Report};
 use crate::syntax::loader::load;
 use crate::syntax::source_map::YamlPath;
 
-pub use raw::{RawOrg, RawPerson, RawShift};
+pub use raw::{RawOrg, RawPerson, RawResource, RawShift};
 
 /// A person who may act.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,6 +50,20 @@ pub struct Org {
     pub people: BTreeMap<String, Person>,
     /// Duty rosters.
     pub shifts: Vec<Shift>,
+    /// Resources workflows book, by kind and then by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resources: BTreeMap<String, BTreeMap<String, Resource>>,
+}
+
+/// A resource instances book: one theatre, one meeting room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    /// What it is called.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The workflows whose instances alone may book it; anyone's when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reserved_for: Vec<String>,
 }
 
 impl Org {
@@ -148,5 +162,18 @@ fn resolve(raw: &RawOrg, report: &mut Report) -> Org {
         }
         shifts.push(Shift { person: s.person.clone(), role: s.role.clone(), from, until });
     }
-    Org { people, shifts }
+    let resources = raw
+        .resources
+        .iter()
+        .map(|(kind, named)| {
+            let named = named
+                .iter()
+                .map(|(name, r)| {
+                    (name.clone(), Resource { title: r.title.clone(), reserved_for: r.reserved_for.clone() })
+                })
+                .collect();
+            (kind.clone(), named)
+        })
+        .collect();
+    Org { people, shifts, resources }
 }

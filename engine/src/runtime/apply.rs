@@ -87,6 +87,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 actors: Vec::new(),
                 visited: Vec::new(),
                 parent: *parent,
+                bookings: Vec::new(),
             };
             let mut run = Run::new(workflow, instance, event);
             run.enter(workflow.start().to())?;
@@ -108,6 +109,11 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 actions.get(*action).ok_or_else(|| RuntimeError::Inconsistent(format!("no action number {action}")))?;
             run.take(*state)?;
             run.instance.data.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
+            // A new booking of a kind of resource moves the one held before.
+            for booking in &event.bookings {
+                run.instance.bookings.retain(|b| b.resource != booking.resource);
+                run.instance.bookings.push(booking.clone());
+            }
             run.instance.actors.push((*state, event.actor.clone()));
             // Both the stand-in and the person they acted for count as having acted here.
             if let Some(principal) = &event.on_behalf_of {
@@ -256,6 +262,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                     }
                     run.instance.visited.push(*state);
                     run.instance.tokens.push((**token).clone());
+                    run.instance.bookings.retain(|b| b.state != *state);
                 }
             }
             let actors = &mut run.instance.actors;

@@ -218,6 +218,9 @@ pub struct Instance {
     /// The parent's call state, for a sub-workflow instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentLink>,
+    /// The resources it has booked; they are held while it runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bookings: Vec<super::Booking>,
 }
 
 impl Instance {

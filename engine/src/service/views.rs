@@ -92,6 +92,9 @@ pub struct EventView {
     /// What guards read about other instances to decide it, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub read: Vec<String>,
+    /// The resources it booked, in words ("theatre OR-1 2026-03-10 08:00–11:00").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub booked: Vec<String>,
     /// The event's hash in the instance's chain.
     pub hash: String,
 }
@@ -101,6 +104,7 @@ impl From<EventRow> for EventView {
         let event: Option<crate::runtime::Event> = serde_json::from_str(&e.payload).ok();
         let words = event.as_ref().and_then(|ev| words(&ev.kind, &e));
         let on_behalf_of = event.as_ref().and_then(|ev| ev.on_behalf_of.clone());
+        let booked = event.as_ref().map_or(Vec::new(), |ev| ev.bookings.iter().map(ToString::to_string).collect());
         let (org, read) =
             event.map_or((None, Vec::new()), |ev| (ev.org, ev.reads.iter().map(ToString::to_string).collect()));
         EventView {
@@ -119,6 +123,7 @@ impl From<EventRow> for EventView {
             on_behalf_of,
             org,
             read,
+            booked,
             hash: e.hash,
         }
     }
@@ -177,6 +182,9 @@ pub struct InstanceView {
     pub started_at: String,
     pub active: Vec<TokenView>,
     pub data: Map<String, Value>,
+    /// The resources it has booked, in words; held while it runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bookings: Vec<String>,
     /// What the viewer (`--as`) may do now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub you_may: Option<Vec<String>>,
@@ -377,6 +385,7 @@ impl Service {
                 started_at: instance.started_at.to_rfc3339(),
                 active,
                 data: instance.data.clone(),
+                bookings: instance.bookings.iter().map(ToString::to_string).collect(),
                 you_may,
                 parent,
                 children,
