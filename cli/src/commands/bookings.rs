@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use crate::session::{fail, print_json, table, DbArgs};
 
-/// List the resources running instances hold, earliest first.
+/// List the resources running instances hold, earliest first
 ///
 /// A booking is made by an action with `books:` and held until its instance ends; an action
 /// that would clash with one listed here is refused.
