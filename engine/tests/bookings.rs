@@ -80,7 +80,7 @@ fn a_clash_is_refused_and_the_booking_is_released_when_its_case_ends() {
 
     let day = NaiveDate::from_ymd_opt(2026, 3, 10);
     let held = service.bookings(Some("theatre"), day).unwrap();
-    assert_eq!(held.iter().map(|b| (b.instance, b.booking.value.as_str())).collect::<Vec<_>>(), [(first, "第3手术间")]);
+    assert_eq!(held.iter().map(|b| (b.instance, b.value.as_str())).collect::<Vec<_>>(), [(first, "第3手术间")]);
     assert!(service.bookings(Some("room"), None).unwrap().is_empty());
     assert!(service.bookings(None, NaiveDate::from_ymd_opt(2026, 3, 11)).unwrap().is_empty());
 

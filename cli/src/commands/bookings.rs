@@ -40,12 +40,11 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         Ok(rows) => {
             let mut t = table(&["resource", "name", "from", "until", "instance", "workflow"]);
             for r in &rows {
-                let b = &r.booking;
                 t.add_row(vec![
-                    b.resource.clone(),
-                    b.value.clone(),
-                    b.from.format("%Y-%m-%d %H:%M").to_string(),
-                    b.until.format("%Y-%m-%d %H:%M").to_string(),
+                    r.resource.clone(),
+                    r.value.clone(),
+                    r.from.format("%Y-%m-%d %H:%M").to_string(),
+                    r.until.format("%Y-%m-%d %H:%M").to_string(),
                     format!("#{}", r.instance),
                     r.workflow.clone(),
                 ]);

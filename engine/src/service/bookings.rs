@@ -1,7 +1,7 @@
 //! Bookings of shared resources across instances: checking the one an action makes against the
 //! others running instances hold, and listing who holds what (`liucheng bookings`).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use crate::model::workflow::{StateKind, Workflow};
@@ -16,9 +16,17 @@ pub struct BookingView {
     pub instance: i64,
     /// Its workflow.
     pub workflow: String,
-    /// The booking.
-    #[serde(flatten)]
-    pub booking: Booking,
+    /// The kind of resource.
+    pub resource: String,
+    /// Which one.
+    pub value: String,
+    /// When it starts.
+    pub from: DateTime<FixedOffset>,
+    /// When it ends (exclusive).
+    pub until: DateTime<FixedOffset>,
+    /// Its `last_of_day` flag, when the booking has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_of_day: Option<bool>,
 }
 
 impl Context<'_, '_> {
@@ -77,9 +85,17 @@ impl Service {
                 .held(resource, None)?
                 .into_iter()
                 .filter(|h| on.is_none_or(|day| h.booking.from.date_naive() == day))
-                .map(|h| BookingView { instance: h.instance, workflow: h.workflow, booking: h.booking })
+                .map(|h| BookingView {
+                    instance: h.instance,
+                    workflow: h.workflow,
+                    resource: h.booking.resource,
+                    value: h.booking.value,
+                    from: h.booking.from,
+                    until: h.booking.until,
+                    last_of_day: h.booking.last_of_day,
+                })
                 .collect();
-            views.sort_by_key(|v| (v.booking.from, v.instance));
+            views.sort_by_key(|v| (v.from, v.instance));
             Ok(views)
         })
     }
