@@ -185,7 +185,8 @@ pub fn events_table(events: &[liucheng_engine::service::EventView], full: bool) 
         };
         let mut row = vec![e.seq.to_string(), e.at.clone(), who, what, format!("{} → {}", e.from, e.to)];
         if full {
-            let read = e.read.iter().map(|r| format!("read: {r}"));
+            let read =
+                e.read.iter().map(|r| format!("read: {r}")).chain(e.booked.iter().map(|b| format!("booked: {b}")));
             let params = e.params.iter().map(|(k, v)| format!("params.{k} = {v}"));
             row.push(
                 [changes(&e.changes)]

@@ -128,6 +128,10 @@ pub enum Problem {
     NoEnd,
     #[error("`{field}` is a {found} field, a deadline needs a datetime field")]
     DeadlineField { field: String, found: &'static str },
+    #[error("`{field}` is of type {found}, but a booking's `{key}` must be {wants} field")]
+    BookingField { field: String, key: &'static str, wants: &'static str, found: &'static str },
+    #[error("`books` needs how long: `for` or `until`, one of them")]
+    BookingLength,
     #[error("reminder {remind} is not shorter than the deadline's {after}")]
     RemindTooLate { remind: String, after: String },
     #[error("field `{field}`: {message}")]
@@ -248,6 +252,7 @@ impl Problem {
             Problem::BadClockTime { .. } => "bad-time",
             Problem::NoEnd => "no-end",
             Problem::DeadlineField { .. } => "deadline-field",
+            Problem::BookingField { .. } | Problem::BookingLength => "booking-shape",
             Problem::RemindTooLate { .. } => "remind-too-late",
             Problem::BadField { .. } => "bad-field",
             Problem::BadValue { .. } => "bad-value",
@@ -375,6 +380,8 @@ impl Problem {
             Problem::BadClockTime { .. } => "write the time as `HH:MM` in quotes, e.g. `time: \"20:00\"`".into(),
             Problem::NoEnd => "add a state such as `approved: {end: approved}` and lead the last step to it".into(),
             Problem::DeadlineField { .. } => "declare the field with `type: datetime`".into(),
+            Problem::BookingField { wants, .. } => format!("name {wants} field, or change the field's `type`"),
+            Problem::BookingLength => "e.g. `for: 3h`, or `until: operation_end` (a datetime field)".into(),
             Problem::RemindTooLate { .. } => "a reminder is sent that long before the deadline, so it must be shorter".into(),
             Problem::UnhandledOutcome { outcome, .. } => format!("add `{outcome}: STATE` under `outcomes:`"),
             Problem::UnboundRoleParameter { role, .. } => {

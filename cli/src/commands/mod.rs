@@ -1,6 +1,7 @@
 //! The subcommands and the exit codes they share.
 
 mod act;
+mod bookings;
 mod cancel;
 mod deploy;
 mod export;
@@ -80,6 +81,7 @@ pub enum Command {
     AddSigner(operate::AddSignerArgs),
     RemoveSigner(operate::RemoveSignerArgs),
     StandIn(stand_in::Args),
+    Bookings(bookings::Args),
     Tick(tick::Args),
     Test(test::Args),
     History(history::Args),
@@ -113,6 +115,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::AddSigner(args) => operate::add_signer(&args, cli.json, &cli.db),
         Command::RemoveSigner(args) => operate::remove_signer(&args, cli.json, &cli.db),
         Command::StandIn(args) => stand_in::run(&args, cli.json, &cli.db),
+        Command::Bookings(args) => bookings::run(&args, cli.json, &cli.db),
         Command::Tick(args) => tick::run(&args, cli.json, &cli.db),
         Command::Test(args) => test::run(&args, cli.json),
         Command::History(args) => history::run(&args, cli.json, &cli.db),

@@ -140,6 +140,13 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         }
         outln!("\nparameters (fixed when it started):\n{t}");
     }
+    if !view.bookings.is_empty() {
+        let held = if view.status == "active" { "held" } else { "released when it ended" };
+        outln!(
+            "\nbookings ({held}):\n{}",
+            view.bookings.iter().map(|b| format!("  {b}")).collect::<Vec<_>>().join("\n")
+        );
+    }
     if !view.recent.is_empty() {
         outln!("\nrecent events:\n{}", crate::session::events_table(&view.recent, false));
     }

@@ -91,6 +91,7 @@ pub(crate) fn action(title: String, by: Vec<String>, to: String) -> crate::synta
         accepts: Vec::new(),
         not_by: Vec::new(),
         comment_required: false,
+        books: None,
     }
 }
 

@@ -663,6 +663,7 @@ pub struct Action {
     pub(crate) accepts: Vec<FieldId>,
     pub(crate) not_by: Vec<Duty>,
     pub(crate) comment_required: bool,
+    pub(crate) books: Option<Books>,
 }
 
 impl Action {
@@ -710,6 +711,60 @@ impl Action {
     #[must_use]
     pub fn comment_required(&self) -> bool {
         self.comment_required
+    }
+    /// The resource it books, if any.
+    #[must_use]
+    pub fn books(&self) -> Option<&Books> {
+        self.books.as_ref()
+    }
+}
+
+/// A booking an action makes of a resource the org declares: which one (a field), from when
+/// (a datetime field) and for how long; held until the instance ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Books {
+    pub(crate) resource: String,
+    pub(crate) value: FieldId,
+    pub(crate) from: FieldId,
+    pub(crate) span: BookingSpan,
+    pub(crate) last_of_day: Option<FieldId>,
+}
+
+/// How long a booking lasts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BookingSpan {
+    /// A fixed length from its start.
+    For(Duration),
+    /// Until the time in a datetime field.
+    Until(FieldId),
+}
+
+impl Books {
+    /// The kind of resource, as the org file names it (`theatre`).
+    #[must_use]
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+    /// The field naming which resource of that kind.
+    #[must_use]
+    pub fn value(&self) -> FieldId {
+        self.value
+    }
+    /// The datetime field the booking starts at.
+    #[must_use]
+    pub fn from(&self) -> FieldId {
+        self.from
+    }
+    /// How long it lasts.
+    #[must_use]
+    pub fn span(&self) -> BookingSpan {
+        self.span
+    }
+    /// A boolean field: bookings where it is true must come after every booking where it is
+    /// false, on the same resource and day (a contaminated case after the clean ones).
+    #[must_use]
+    pub fn last_of_day(&self) -> Option<FieldId> {
+        self.last_of_day
     }
 }
 

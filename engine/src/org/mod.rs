@@ -16,7 +16,7 @@ use crate::syntax::loader::load;
 use crate::syntax::source_map::YamlPath;
 
 pub use coverage::Gap;
-pub use raw::{RawOrg, RawPerson, RawShift};
+pub use raw::{RawOrg, RawPerson, RawResource, RawShift};
 pub use settings::{check_settings, Settings};
 
 /// A person who may act.
@@ -57,6 +57,20 @@ pub struct Org {
     /// Parameter values the business set, by workflow id, then parameter id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub settings: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// Resources workflows book, by kind and then by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resources: BTreeMap<String, BTreeMap<String, Resource>>,
+}
+
+/// A resource instances book: one theatre, one meeting room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    /// What it is called.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The workflows whose instances alone may book it; anyone's when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reserved_for: Vec<String>,
 }
 
 impl Org {
@@ -174,5 +188,18 @@ fn resolve(raw: &RawOrg, report: &mut Report) -> Org {
         .iter()
         .map(|(w, values)| (w.clone(), values.iter().map(|(k, v)| (k.clone(), v.clone())).collect()))
         .collect();
-    Org { people, shifts, settings }
+    let resources = raw
+        .resources
+        .iter()
+        .map(|(kind, named)| {
+            let named = named
+                .iter()
+                .map(|(name, r)| {
+                    (name.clone(), Resource { title: r.title.clone(), reserved_for: r.reserved_for.clone() })
+                })
+                .collect();
+            (kind.clone(), named)
+        })
+        .collect();
+    Org { people, shifts, settings, resources }
 }

@@ -24,6 +24,22 @@ pub struct RawOrg {
     /// instance keeps the values in force when it started.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub settings: IndexMap<String, IndexMap<String, serde_json::Value>>,
+    /// Shared resources that workflows book (`books:` on an action), by kind and then by name,
+    /// e.g. `{theatre: {OR-1: {title: 一号手术间}}}`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub resources: IndexMap<String, IndexMap<String, RawResource>>,
+}
+
+/// A resource that instances book, such as one theatre or one meeting room.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawResource {
+    /// What it is called, e.g. `急诊手术间 / Emergency theatre`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Only instances of these workflows may book it, e.g. `[emergency-surgery]`; anyone when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reserved_for: Vec<String>,
 }
 
 /// A person.

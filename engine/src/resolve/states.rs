@@ -9,12 +9,12 @@ use crate::model::expr::{CelType, Expr, ExprError, Variable};
 use crate::model::schedule::parse_duration;
 use crate::model::shift::{split_offset, Shift};
 use crate::model::workflow::{
-    Action, Branch, Call, Deadline, Due, DueCase, Duty, Escalation, Field, FieldType, JoinRule, RoleId, Signers,
-    Signoff, SignoffRule, State, StateId, StateKind,
+    Action, BookingSpan, Books, Branch, Call, Deadline, Due, DueCase, Duty, Escalation, Field, FieldType, JoinRule,
+    RoleId, Signers, Signoff, SignoffRule, State, StateId, StateKind,
 };
 use crate::resolve::names::{check_id, Names, REQUESTER};
 use crate::resolve::{operations, Callees, OrPlaceholder, PathExt};
-use crate::syntax::raw::{RawAction, RawDeadline, RawParamType, RawRule, RawSignoff, RawState, RawWorkflow};
+use crate::syntax::raw::{RawAction, RawBooks, RawDeadline, RawParamType, RawRule, RawSignoff, RawState, RawWorkflow};
 use crate::syntax::source_map::YamlPath;
 
 /// The keys that decide a state's kind, in the order they are named in messages.
@@ -244,7 +244,51 @@ impl Ctx<'_> {
             accepts: self.names.fields(&a.accepts, &path.key("accepts"), report),
             not_by: self.duties(&a.not_by, &path.key("not_by"), report),
             comment_required: a.comment_required,
+            books: a.books.as_ref().and_then(|b| self.books(b, &path.key("books"), report)),
         }
+    }
+
+    fn books(&self, b: &RawBooks, path: &YamlPath, report: &mut Report) -> Option<Books> {
+        let typed =
+            |name: &str, key: &'static str, wants: &'static str, ok: fn(&FieldType) -> bool, report: &mut Report| {
+                let at = path.key(key);
+                let id = self.names.field(name, &at, report)?;
+                let found = &self.fields[id.index()].kind;
+                if !ok(found) {
+                    report
+                        .error(Problem::BookingField { field: name.to_owned(), key, wants, found: found.name() }, &at);
+                }
+                Some(id)
+            };
+        let value = typed(
+            &b.value,
+            "value",
+            "a string or enum",
+            |k| matches!(k, FieldType::String | FieldType::Enum(_)),
+            report,
+        );
+        let from = typed(&b.from, "from", "a datetime", |k| *k == FieldType::Datetime, report);
+        let span = match (&b.length, &b.until) {
+            (Some(text), None) => {
+                let parsed = parse_duration(text);
+                if parsed.is_none() {
+                    report.error(Problem::BadDuration { text: text.clone() }, &path.key("for"));
+                }
+                parsed.map(BookingSpan::For)
+            }
+            (None, Some(until)) => {
+                typed(until, "until", "a datetime", |k| *k == FieldType::Datetime, report).map(BookingSpan::Until)
+            }
+            _ => {
+                report.error_at_key(Problem::BookingLength, path);
+                None
+            }
+        };
+        let last_of_day = match &b.last_of_day {
+            Some(name) => Some(typed(name, "last_of_day", "a boolean", |k| *k == FieldType::Boolean, report)?),
+            None => None,
+        };
+        Some(Books { resource: b.resource.clone(), value: value?, from: from?, span: span?, last_of_day })
     }
 
     fn duties(&self, raw: &[String], path: &YamlPath, report: &mut Report) -> Vec<Duty> {

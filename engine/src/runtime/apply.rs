@@ -96,6 +96,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                 frozen: std::collections::BTreeMap::new(),
                 versions,
                 params: params.clone(),
+                bookings: Vec::new(),
             };
             let mut run = Run::new(workflow, instance, event);
             run.enter(workflow.start().to())?;
@@ -119,6 +120,11 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
             run.instance.counts.take(workflow.state(*state).name(), a.name());
             crate::runtime::versions_keep(workflow, &mut run.instance.versions, data, &event.actor, event.at);
             run.instance.data.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
+            // A new booking of a kind of resource moves the one held before.
+            for booking in &event.bookings {
+                run.instance.bookings.retain(|b| b.resource != booking.resource);
+                run.instance.bookings.push(booking.clone());
+            }
             run.instance.actors.push((*state, event.actor.clone()));
             // Both the stand-in and the person they acted for count as having acted here.
             if let Some(principal) = &event.on_behalf_of {
@@ -283,6 +289,7 @@ pub fn apply_owned(workflow: &Workflow, before: Option<Instance>, event: &Event)
                     }
                     run.instance.visited.push(*state);
                     run.instance.tokens.push((**token).clone());
+                    run.instance.bookings.retain(|b| b.state != *state);
                 }
             }
             let actors = &mut run.instance.actors;

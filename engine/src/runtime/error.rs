@@ -7,6 +7,8 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum RuntimeError {
+    #[error("cannot book {resource} `{value}`: {reason}")]
+    BookingRefused { resource: String, value: String, reason: String, hint: String },
     #[error("unknown person `{person}`")]
     UnknownActor { person: String, suggestion: Option<String> },
     #[error("{person} may not {what}: it needs the role {needed}")]
@@ -83,6 +85,7 @@ impl RuntimeError {
     #[must_use]
     pub fn hint(&self) -> Option<String> {
         Some(match self {
+            RuntimeError::BookingRefused { hint, .. } => hint.clone(),
             RuntimeError::UnknownActor { suggestion: Some(s), .. } => format!("did you mean `{s}`?"),
             RuntimeError::UnknownActor { .. } => "people come from the org file: `liucheng org load FILE`".into(),
             RuntimeError::MissingRole { .. } => "ask someone who holds that role, or have the org file updated".into(),
@@ -133,6 +136,7 @@ impl RuntimeError {
     #[must_use]
     pub fn code(&self) -> &'static str {
         match self {
+            RuntimeError::BookingRefused { .. } => "booking-refused",
             RuntimeError::UnknownActor { .. } => "unknown-actor",
             RuntimeError::MissingRole { .. } => "missing-role",
             RuntimeError::SeparationOfDuty { .. } => "separation-of-duty",

@@ -35,6 +35,9 @@ pub struct Event {
     /// What guards read about other instances to decide this event, so that replay reads the same.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reads: Vec<super::Read>,
+    /// The resources this event booked, checked against every other running instance's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bookings: Vec<super::Booking>,
 }
 
 impl Event {
@@ -50,6 +53,7 @@ impl Event {
             on_behalf_of: None,
             org: None,
             reads: Vec::new(),
+            bookings: Vec::new(),
         }
     }
 }

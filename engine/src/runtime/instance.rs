@@ -233,6 +233,9 @@ pub struct Instance {
     /// The workflow's parameters in force when it started, by id: its rules for its whole life.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub params: Map<String, Value>,
+    /// The resources it has booked; they are held while it runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bookings: Vec<super::Booking>,
 }
 
 impl Instance {

@@ -3,6 +3,7 @@
 
 mod apply;
 mod authorize;
+mod booking;
 pub(crate) use authorize::{check_duties, check_holder};
 mod counts;
 mod error;
@@ -17,6 +18,7 @@ mod versions;
 
 pub use apply::{apply, apply_owned, parent_link, replay, Applied, Effect};
 pub use authorize::{available_actions, check_action, check_cancel, check_sign, check_start, Attempt, Offer, Signing};
+pub use booking::{booking_of, check_booking, Booking, Held};
 pub use counts::{count_functions, Counts, TAKEN, VISITS};
 pub use error::RuntimeError;
 pub use eval::{actor_value, authority_functions, data_to_cel};

@@ -1,6 +1,7 @@
 //! The operations people run against a database: deploy definitions, load the organisation,
 //! start, act, cancel, tick, and read instances. Each write is one store transaction.
 
+mod bookings;
 mod commands;
 mod export;
 mod operations;
@@ -30,6 +31,7 @@ use crate::runtime::RuntimeError;
 use crate::store::{DefinitionRow, Store, StoreError, Tx};
 use crate::validate::{validate, Checked, SourceFile};
 
+pub use bookings::BookingView;
 pub use commands::{ActRequest, Outcome, Written};
 pub use export::{
     write_csv_record, ExportFormat, ExportHeader, ExportRequest, ExportSummary, EXPORT_FORMAT, EXPORT_VERSION,

@@ -147,7 +147,14 @@ impl Context<'_, '_> {
         let (workflow, hash) = self.definition(row.definition_id)?;
         // Every event of an instance reads in its workflow's time zone, whoever wrote it.
         event.at = event.at.with_timezone(&workflow.timezone());
-        let applied = self.apply_answering(Some(id), &workflow, Some(&before), &mut event)?;
+        let mut applied = self.apply_answering(Some(id), &workflow, Some(&before), &mut event)?;
+        // What the action books is read from the data it leaves, and recorded on the event so
+        // that replay holds the same booking without asking the other instances again.
+        let bookings = self.bookings_of(id, &workflow, &event, &applied.instance)?;
+        if !bookings.is_empty() {
+            event.bookings = bookings;
+            applied = self.apply_answering(Some(id), &workflow, Some(&before), &mut event)?;
+        }
         let seq = row.version + 1;
         let from = state_names(&workflow, Some(&before));
         let head =

@@ -99,6 +99,9 @@ pub struct EventView {
     /// For a start: the workflow's parameters in force, which the instance keeps.
     #[serde(skip_serializing_if = "Map::is_empty")]
     pub params: Map<String, Value>,
+    /// The resources it booked, in words ("theatre OR-1 2026-03-10 08:00–11:00").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub booked: Vec<String>,
     /// The event's hash in the instance's chain.
     pub hash: String,
 }
@@ -112,6 +115,7 @@ impl From<EventRow> for EventView {
             Some(crate::runtime::EventKind::Started { params, .. }) => params.clone(),
             _ => Map::new(),
         };
+        let booked = event.as_ref().map_or(Vec::new(), |ev| ev.bookings.iter().map(ToString::to_string).collect());
         let (org, read) =
             event.map_or((None, Vec::new()), |ev| (ev.org, ev.reads.iter().map(ToString::to_string).collect()));
         EventView {
@@ -132,6 +136,7 @@ impl From<EventRow> for EventView {
             actor_was: None,
             read,
             params,
+            booked,
             hash: e.hash,
         }
     }
@@ -196,6 +201,9 @@ pub struct InstanceView {
     /// The workflow's parameters in force for it, fixed when it started.
     #[serde(skip_serializing_if = "Map::is_empty")]
     pub params: Map<String, Value>,
+    /// The resources it has booked, in words; held while it runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bookings: Vec<String>,
     /// What the viewer (`--as`) may do now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub you_may: Option<Vec<String>>,
@@ -427,6 +435,7 @@ impl Service {
                 data: instance.data.clone(),
                 roles: role_lines(&workflow, &instance),
                 params: instance.params.clone(),
+                bookings: instance.bookings.iter().map(ToString::to_string).collect(),
                 you_may,
                 parent,
                 children,

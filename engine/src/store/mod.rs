@@ -43,6 +43,15 @@ pub struct DefinitionRow {
     pub deployed_at: String,
 }
 
+/// A booking a running instance holds, as its snapshot keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookingRow {
+    pub instance_id: i64,
+    pub workflow: String,
+    /// The booking as JSON.
+    pub booking: String,
+}
+
 /// A stored instance: its current snapshot and bookkeeping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -530,6 +539,23 @@ impl Tx<'_> {
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         Ok(stmt.query_row(rusqlite::params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?)
+    }
+
+    /// The bookings running instances hold (each as the JSON its snapshot keeps), of one kind of
+    /// resource or of all, except those of instance `except`; in order of instance.
+    pub fn held_bookings(&self, resource: Option<&str>, except: Option<i64>) -> Result<Vec<BookingRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT i.id, i.workflow, b.value FROM instances i, json_each(i.snapshot, '$.bookings') b
+             WHERE i.status = 'active' AND i.id IS NOT ?1
+               AND (?2 IS NULL OR json_extract(b.value, '$.resource') = ?2)
+             ORDER BY i.id",
+        )?;
+        let rows = stmt
+            .query_map(params![except, resource], |r| {
+                Ok(BookingRow { instance_id: r.get(0)?, workflow: r.get(1)?, booking: r.get(2)? })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     /// Record a stand-in; returns its id.

@@ -356,6 +356,35 @@ pub struct RawAction {
     /// A comment is mandatory (e.g. for a rejection).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub comment_required: bool,
+    /// Books a resource the org file declares (a theatre, a meeting room) for a time, checked
+    /// against every other running instance: the action is refused when the resource is unknown,
+    /// reserved for other workflows, or already booked for an overlapping time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub books: Option<RawBooks>,
+}
+
+/// A booking of a shared resource, held until the instance ends; taking another booking of the
+/// same kind of resource moves it.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBooks {
+    /// The kind of resource, as declared under `resources:` in the org file, e.g. `theatre`.
+    pub resource: String,
+    /// A string or enum field holding which resource of that kind, e.g. `theatre` (`OR-1`).
+    pub value: String,
+    /// A datetime field: when the booking starts.
+    pub from: String,
+    /// How long it lasts, e.g. `3h` or `1h 30m`; or give `until`.
+    #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<String>,
+    /// A datetime field: when it ends; or give `for`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// A boolean field, e.g. `contaminated`: a booking where it is true must come after every
+    /// booking where it is false on the same resource and calendar day, so a clean case never
+    /// follows a contaminated one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_of_day: Option<String>,
 }
 
 /// A branch of an exclusive choice.
