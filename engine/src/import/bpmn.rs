@@ -1453,7 +1453,8 @@ fn duration_text(minutes: u64) -> String {
 /// A calendar rule for a timer cycle: `R/2026-01-05T09:00:00/P1W`, `R/P1D`, or a cron line
 /// (`0 0 9 * * MON`); and whether it is exact.
 fn recurrence(cycle: &str) -> Option<(RawRecurrence, bool)> {
-    let empty = RawRecurrence { weekday: None, week: None, day: None, days: None, from: None, at: None };
+    let empty =
+        RawRecurrence { weekday: None, week: None, calendar_week: None, day: None, days: None, from: None, at: None };
     if cycle.starts_with('R') {
         let parts: Vec<&str> = cycle.split('/').collect();
         let (start, period) = match parts[..] {
