@@ -375,7 +375,7 @@ impl<'w> Run<'w> {
         };
         Ok(match deadline.due() {
             Due::After(default) => {
-                let scope = Scope::of_instance(self.workflow, &self.instance, self.reads);
+                let scope = Scope::of_instance(self.workflow, &self.instance, self.reads, self.at);
                 let mut after = *default;
                 for case in deadline.cases() {
                     if scope.holds(case.when())? {
@@ -420,7 +420,7 @@ impl<'w> Run<'w> {
         let workflow = self.workflow;
         match workflow.state(state).kind() {
             StateKind::Choice { branches, default } => {
-                let scope = Scope::of_instance(workflow, &self.instance, self.reads);
+                let scope = Scope::of_instance(workflow, &self.instance, self.reads, self.at);
                 let mut next = *default;
                 for branch in branches {
                     if scope.holds(branch.guard())? {
@@ -455,7 +455,7 @@ impl<'w> Run<'w> {
                 Ok(())
             }
             StateKind::Call(call) => {
-                let scope = Scope::of_instance(workflow, &self.instance, self.reads);
+                let scope = Scope::of_instance(workflow, &self.instance, self.reads, self.at);
                 let mut data = Map::new();
                 for (field, expr) in call.with() {
                     data.insert(field.clone(), cel_to_json(&scope.eval(expr)?));

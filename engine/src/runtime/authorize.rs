@@ -173,6 +173,8 @@ pub fn check_action(
             actor: actor_value(Some(person)),
             roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
             reads,
+            now,
+            started_at: instance.started_at,
         };
         if !scope.holds(guard)? {
             return Err(RuntimeError::GuardFalse { action: a.name().to_owned(), guard: guard.source().to_owned() });
@@ -373,6 +375,8 @@ pub fn available_actions(
                             actor: actor_value(Some(person)),
                             roster: Some(Roster { org: Arc::clone(org), now, person: person.id.clone() }),
                             reads,
+                            now,
+                            started_at: instance.started_at,
                         };
                         match scope.holds(guard) {
                             Ok(false) => continue,

@@ -1,5 +1,5 @@
 //! Evaluating guards and `with` expressions against an instance: data as CEL values (money and
-//! decimals as doubles, dates as RFC 3339 text), plus `actor` and `requester`.
+//! decimals as doubles, dates as RFC 3339 text), plus `actor`, `requester`, `now` and `instance`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -95,14 +95,20 @@ pub(crate) struct Scope<'a> {
     pub(crate) roster: Option<Roster>,
     /// The answers to queries over other instances known so far.
     pub(crate) reads: &'a [Read],
+    /// The time of the event being decided: what `now` reads.
+    pub(crate) now: chrono::DateTime<chrono::FixedOffset>,
+    /// When the instance started: what `instance.started_at` reads.
+    pub(crate) started_at: chrono::DateTime<chrono::FixedOffset>,
 }
 
 impl<'a> Scope<'a> {
-    /// What automatic steps see: the instance's data and requester, no actor and no roster.
+    /// What automatic steps see at the time `now` of the event that runs them: the instance's
+    /// data and requester, no actor and no roster.
     pub(crate) fn of_instance(
         workflow: &'a Workflow,
         instance: &'a crate::runtime::Instance,
         reads: &'a [Read],
+        now: chrono::DateTime<chrono::FixedOffset>,
     ) -> Self {
         Scope {
             workflow,
@@ -111,6 +117,8 @@ impl<'a> Scope<'a> {
             actor: Value::Null,
             roster: None,
             reads,
+            now,
+            started_at: instance.started_at,
         }
     }
 
@@ -123,6 +131,7 @@ impl<'a> Scope<'a> {
         }
         context.add_variable_from_value("requester", Cel::String(Arc::new(self.requester.to_owned())));
         context.add_variable_from_value("actor", json_to_cel(&self.actor, None));
+        crate::runtime::clock::add_time(&mut context, self.now, self.started_at, self.workflow.timezone());
         if let Some(roster) = &self.roster {
             let r = roster.clone();
             let _ = context.add_function("on_duty", move |role: Arc<String>| r.org.on_duty(&r.person, &role, r.now));

@@ -4,6 +4,7 @@
 mod apply;
 mod authorize;
 pub(crate) use authorize::{check_duties, check_holder};
+mod clock;
 mod error;
 mod eval;
 mod event;
@@ -14,6 +15,7 @@ mod query;
 
 pub use apply::{apply, apply_owned, parent_link, replay, Applied, Effect};
 pub use authorize::{available_actions, check_action, check_cancel, check_sign, check_start, Attempt, Offer};
+pub use clock::time_functions;
 pub use error::RuntimeError;
 pub use eval::{actor_value, authority_functions, data_to_cel};
 pub use event::{Event, EventKind, SYSTEM};
