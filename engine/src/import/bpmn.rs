@@ -1308,7 +1308,14 @@ impl ScopeBuilder<'_, '_, '_> {
                     self.note(start, true, format!("its cycle `{cycle}` is imported as the nearest calendar rule"));
                 }
                 let role = self.lane_or_pool(start);
-                self.schedules.push(RawSchedule { title, every, role, data: IndexMap::new() });
+                self.schedules.push(RawSchedule {
+                    title,
+                    every,
+                    role,
+                    data: IndexMap::new(),
+                    lead: None,
+                    occurrence: None,
+                });
             }
             None => {
                 let shown = if cycle.is_empty() { "no cycle".to_owned() } else { format!("the cycle `{cycle}`") };

@@ -393,6 +393,13 @@ pub struct RawSchedule {
     /// Data of the started instance.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub data: IndexMap<String, serde_json::Value>,
+    /// Start each instance this long before its occurrence, e.g. `4d` for a Monday meeting
+    /// prepared from the Thursday before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<String>,
+    /// A datetime field set to the occurrence in each started instance, e.g. `meeting_start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<String>,
 }
 
 /// A recurrence rule.
