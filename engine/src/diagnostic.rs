@@ -132,6 +132,10 @@ pub enum Problem {
     BookingField { field: String, key: &'static str, wants: &'static str, found: &'static str },
     #[error("`books` needs how long: `for` or `until`, one of them")]
     BookingLength,
+    #[error("`{field}` is a {found} field, the schedule's occurrence needs a datetime field")]
+    OccurrenceField { field: String, found: &'static str },
+    #[error("`{field}` is set to the occurrence, so `data` may not set it too")]
+    OccurrenceInData { field: String },
     #[error("reminder {remind} is not shorter than the deadline's {after}")]
     RemindTooLate { remind: String, after: String },
     #[error("field `{field}`: {message}")]
@@ -253,6 +257,8 @@ impl Problem {
             Problem::NoEnd => "no-end",
             Problem::DeadlineField { .. } => "deadline-field",
             Problem::BookingField { .. } | Problem::BookingLength => "booking-shape",
+            Problem::OccurrenceField { .. } => "occurrence-field",
+            Problem::OccurrenceInData { .. } => "occurrence-in-data",
             Problem::RemindTooLate { .. } => "remind-too-late",
             Problem::BadField { .. } => "bad-field",
             Problem::BadValue { .. } => "bad-value",
@@ -379,7 +385,10 @@ impl Problem {
             Problem::DeadlineCalendar { .. } => "`at: FIELD` with `day: -1` and `time: \"20:00\"` falls due at 20:00 on the day before the date in FIELD".into(),
             Problem::BadClockTime { .. } => "write the time as `HH:MM` in quotes, e.g. `time: \"20:00\"`".into(),
             Problem::NoEnd => "add a state such as `approved: {end: approved}` and lead the last step to it".into(),
-            Problem::DeadlineField { .. } => "declare the field with `type: datetime`".into(),
+            Problem::DeadlineField { .. } | Problem::OccurrenceField { .. } => {
+                "declare the field with `type: datetime`".into()
+            }
+            Problem::OccurrenceInData { .. } => "remove it from `data`; the engine sets it".into(),
             Problem::BookingField { wants, .. } => format!("name {wants} field, or change the field's `type`"),
             Problem::BookingLength => "e.g. `for: 3h`, or `until: operation_end` (a datetime field)".into(),
             Problem::RemindTooLate { .. } => "a reminder is sent that long before the deadline, so it must be shorter".into(),

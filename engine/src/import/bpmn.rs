@@ -1314,7 +1314,14 @@ impl ScopeBuilder<'_, '_, '_> {
                     self.note(start, true, format!("its cycle `{cycle}` is imported as the nearest calendar rule"));
                 }
                 let role = self.lane_or_pool(start);
-                self.schedules.push(RawSchedule { title, every, role, data: IndexMap::new() });
+                self.schedules.push(RawSchedule {
+                    title,
+                    every,
+                    role,
+                    data: IndexMap::new(),
+                    lead: None,
+                    occurrence: None,
+                });
             }
             None => {
                 let shown = if cycle.is_empty() { "no cycle".to_owned() } else { format!("the cycle `{cycle}`") };
@@ -1459,7 +1466,8 @@ fn duration_text(minutes: u64) -> String {
 /// A calendar rule for a timer cycle: `R/2026-01-05T09:00:00/P1W`, `R/P1D`, or a cron line
 /// (`0 0 9 * * MON`); and whether it is exact.
 fn recurrence(cycle: &str) -> Option<(RawRecurrence, bool)> {
-    let empty = RawRecurrence { weekday: None, week: None, day: None, days: None, from: None, at: None };
+    let empty =
+        RawRecurrence { weekday: None, week: None, calendar_week: None, day: None, days: None, from: None, at: None };
     if cycle.starts_with('R') {
         let parts: Vec<&str> = cycle.split('/').collect();
         let (start, period) = match parts[..] {

@@ -1,5 +1,5 @@
-//! Calendar rules that start instances (weekly, monthly on a day, the n-th weekday, every n days)
-//! and durations as the language writes them.
+//! Calendar rules that start instances (weekly, monthly on a day, the n-th weekday, a weekday of
+//! the n-th calendar week, every n days) and durations as the language writes them.
 
 use std::time::Duration;
 
@@ -25,6 +25,9 @@ pub enum Recurrence {
     MonthlyDay { day: Nth, at: NaiveTime },
     /// Every month on the n-th (or last) of this weekday, e.g. the 4th Wednesday.
     MonthlyWeekday { weekday: Weekday, week: Nth, at: NaiveTime },
+    /// Every month on this weekday of the n-th (or last) calendar week: weeks start on Monday and
+    /// week 1 holds the 1st. Months whose week has no such day inside the month are skipped.
+    MonthlyCalendarWeek { weekday: Weekday, week: Nth, at: NaiveTime },
     /// Every `days` days from `from`.
     EveryDays { days: u32, from: NaiveDate, at: NaiveTime },
 }
@@ -41,6 +44,18 @@ impl Recurrence {
                 .map_err(|_| format!("`at: {t}` is not a time of day; write `HH:MM`, e.g. `09:00`"))?,
         };
         let weekday = raw.weekday.as_deref().map(parse_weekday).transpose()?;
+        if let Some(week) = &raw.calendar_week {
+            return match (weekday, &raw.week, &raw.day, raw.days, &raw.from) {
+                (Some(weekday), None, None, None, None) => {
+                    Ok(Recurrence::MonthlyCalendarWeek { weekday, week: nth(week, 6, "calendar_week")?, at })
+                }
+                (None, None, None, None, None) => Err("`calendar_week` needs `weekday`".into()),
+                (Some(_), Some(_), None, None, None) => Err(
+                    "`week` (the N-th weekday) and `calendar_week` (the weekday of the N-th calendar week) are two readings; pick one".into(),
+                ),
+                _ => Err("`calendar_week` goes with `weekday` only, not with `day`, `days` or `from`".into()),
+            };
+        }
         match (weekday, &raw.week, &raw.day, raw.days, &raw.from) {
             (Some(weekday), None, None, None, None) => Ok(Recurrence::Weekly { weekday, at }),
             (Some(weekday), Some(week), None, None, None) => {
@@ -77,6 +92,7 @@ impl Recurrence {
                 Recurrence::Weekly { at, .. }
                 | Recurrence::MonthlyDay { at, .. }
                 | Recurrence::MonthlyWeekday { at, .. }
+                | Recurrence::MonthlyCalendarWeek { at, .. }
                 | Recurrence::EveryDays { at, .. } => *at,
             };
             let when = zone.from_local_datetime(&date.and_time(at)).single()?;
@@ -99,6 +115,16 @@ impl Recurrence {
                     && match week {
                         Nth::Number(n) => (date.day() - 1) / 7 + 1 == *n,
                         Nth::Last => date.checked_add_days(Days::new(7)).is_some_and(|n| n.month() != date.month()),
+                    }
+            }
+            Recurrence::MonthlyCalendarWeek { weekday, week, .. } => {
+                date.weekday() == *weekday
+                    && match week {
+                        Nth::Number(n) => calendar_week(date) == *n,
+                        Nth::Last => {
+                            let to_next_monday = 7 - u64::from(date.weekday().num_days_from_monday());
+                            date.checked_add_days(Days::new(to_next_monday)).is_some_and(|n| n.month() != date.month())
+                        }
                     }
             }
             Recurrence::EveryDays { days, from, .. } => {
@@ -126,11 +152,21 @@ impl std::fmt::Display for Recurrence {
             Recurrence::MonthlyWeekday { weekday, week, at } => {
                 write!(f, "monthly on the {} {weekday} at {}", ordinal(week), at.format("%H:%M"))
             }
+            Recurrence::MonthlyCalendarWeek { weekday, week, at } => {
+                write!(f, "monthly on the {weekday} of the {} calendar week at {}", ordinal(week), at.format("%H:%M"))
+            }
             Recurrence::EveryDays { days, from, at } => {
                 write!(f, "every {days} days from {from} at {}", at.format("%H:%M"))
             }
         }
     }
+}
+
+/// Which calendar week of its month a date lies in, from 1: weeks start on Monday and the
+/// (possibly short) week holding the 1st is week 1.
+fn calendar_week(date: NaiveDate) -> u32 {
+    let lead = date.with_day(1).map_or(0, |first| first.weekday().num_days_from_monday());
+    (date.day() - 1 + lead) / 7 + 1
 }
 
 fn parse_weekday(text: &str) -> Result<Weekday, String> {
@@ -187,6 +223,34 @@ mod tests {
     }
 
     #[test]
+    fn a_weekday_of_the_nth_calendar_week() {
+        // May 2026 starts on a Friday: its 4th calendar week is 18–24 May, so the Wednesday is the
+        // 20th (only the 3rd Wednesday of the month).
+        let fourth = rule("{weekday: wednesday, calendar_week: 4, at: '09:00'}").unwrap();
+        assert_eq!(fourth.next_after(at("2026-05-01T00:00:00+08:00")), Some(at("2026-05-20T09:00:00+08:00")));
+        // June 2026 starts on a Monday, so both readings agree there.
+        assert_eq!(fourth.next_after(at("2026-05-20T09:00:00+08:00")), Some(at("2026-06-24T09:00:00+08:00")));
+        assert_eq!(fourth.to_string(), "monthly on the Wed of the 4th calendar week at 09:00");
+        let last = rule("{weekday: friday, calendar_week: last}").unwrap();
+        assert_eq!(last.next_after(at("2026-05-01T00:00:00+08:00")), Some(at("2026-05-29T00:00:00+08:00")));
+    }
+
+    #[test]
+    fn a_calendar_week_without_the_weekday_skips_the_month() {
+        // Week 1 of December 2026 (from Tuesday the 1st) and of January 2027 (from Friday the 1st)
+        // hold no Monday of their own month; February 2027 starts on a Monday.
+        let first_monday = rule("{weekday: monday, calendar_week: 1}").unwrap();
+        assert_eq!(first_monday.next_after(at("2026-11-29T00:00:00+08:00")), Some(at("2027-02-01T00:00:00+08:00")));
+        // The last calendar weeks of March 2026 (Monday 30–Tuesday 31) and April 2026 (Monday
+        // 27–Thursday 30) end before their Friday.
+        let last_friday = rule("{weekday: friday, calendar_week: last}").unwrap();
+        assert_eq!(last_friday.next_after(at("2026-03-01T00:00:00+08:00")), Some(at("2026-05-29T00:00:00+08:00")));
+        // A sixth calendar week exists only in some months: August 2026 (1st a Saturday) has 31 August.
+        let sixth = rule("{weekday: monday, calendar_week: 6}").unwrap();
+        assert_eq!(sixth.next_after(at("2026-06-01T00:00:00+08:00")), Some(at("2026-08-31T00:00:00+08:00")));
+    }
+
+    #[test]
     fn day_31_skips_short_months_and_every_15_days_counts_from_its_start() {
         let r = rule("{day: 31}").unwrap();
         assert_eq!(r.next_after(at("2026-04-01T00:00:00+00:00")), Some(at("2026-05-31T00:00:00+00:00")));
@@ -202,6 +266,10 @@ mod tests {
         assert!(rule("{days: 15}").unwrap_err().contains("needs `from`"));
         assert!(rule("{weekday: monday, at: '25:00'}").unwrap_err().contains("time of day"));
         assert!(rule("{}").unwrap_err().contains("say when"));
+        assert!(rule("{calendar_week: 4}").unwrap_err().contains("needs `weekday`"));
+        assert!(rule("{weekday: monday, week: 4, calendar_week: 4}").unwrap_err().contains("pick one"));
+        assert!(rule("{weekday: monday, calendar_week: 7}").unwrap_err().contains("1 to 6"));
+        assert!(rule("{day: 3, calendar_week: 1}").unwrap_err().contains("`weekday` only"));
     }
 
     #[test]

@@ -452,6 +452,8 @@ pub struct Schedule {
     pub(crate) every: Recurrence,
     pub(crate) role: RoleId,
     pub(crate) data: serde_json::Map<String, serde_json::Value>,
+    pub(crate) lead: std::time::Duration,
+    pub(crate) occurrence: Option<FieldId>,
 }
 
 impl Schedule {
@@ -474,6 +476,16 @@ impl Schedule {
     #[must_use]
     pub fn data(&self) -> &serde_json::Map<String, serde_json::Value> {
         &self.data
+    }
+    /// How long before each occurrence its instance starts (zero: at the occurrence).
+    #[must_use]
+    pub fn lead(&self) -> std::time::Duration {
+        self.lead
+    }
+    /// The datetime field set to the occurrence in started instances.
+    #[must_use]
+    pub fn occurrence(&self) -> Option<FieldId> {
+        self.occurrence
     }
 }
 

@@ -127,7 +127,7 @@ pub(crate) fn cel_type(kind: &FieldType) -> CelType {
     }
 }
 
-/// The variables every guard may read: the fields, plus `actor` and `requester`.
+/// The variables every guard may read: the fields, plus `actor`, `requester`, `now` and `instance`.
 pub(crate) fn variables(fields: &[Field]) -> Vec<Variable> {
     let mut vars: Vec<Variable> = fields
         .iter()
@@ -152,6 +152,18 @@ pub(crate) fn variables(fields: &[Field]) -> Vec<Variable> {
         ty: CelType::String,
         enum_values: None,
         describe: "`requester` (the id of whoever started the instance)".into(),
+    });
+    vars.push(Variable {
+        name: "now".into(),
+        ty: CelType::String,
+        enum_values: None,
+        describe: "`now` (the time of the step being decided, RFC 3339 in the workflow's time zone)".into(),
+    });
+    vars.push(Variable {
+        name: "instance".into(),
+        ty: CelType::Map(Box::new(CelType::String), Box::new(CelType::String)),
+        enum_values: None,
+        describe: "`instance` (`instance.started_at`, when it started, RFC 3339 in the workflow's time zone)".into(),
     });
     vars
 }

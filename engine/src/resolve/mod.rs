@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use crate::diagnostic::{Problem, Report};
 use crate::model::expr::Variable;
 use crate::model::schedule::{parse_offset, Recurrence};
-use crate::model::workflow::{Cancel, Operation, Operations, Schedule, Staffing, Start, Workflow};
+use crate::model::workflow::{Cancel, FieldType, Operation, Operations, Schedule, Staffing, Start, Workflow};
 use crate::syntax::raw::{RawFieldType, RawOperation, RawWorkflow};
 use crate::syntax::source_map::YamlPath;
 
@@ -122,11 +122,42 @@ pub fn resolve(raw: &RawWorkflow, callees: &Callees, report: &mut Report) -> Opt
                     None => names.undeclared_at_key("field", key, &at, report),
                 }
             }
+            let lead = match &s.lead {
+                None => Some(std::time::Duration::ZERO),
+                Some(text) => {
+                    let parsed = crate::model::schedule::parse_duration(text);
+                    if parsed.is_none() {
+                        report.error(Problem::BadDuration { text: text.clone() }, &path.key("lead"));
+                    }
+                    parsed
+                }
+            };
+            let occurrence = match &s.occurrence {
+                None => Some(None),
+                Some(name) => {
+                    let at = path.key("occurrence");
+                    names.field(name, &at, report).and_then(|id| {
+                        let kind = &fields[id.index()].kind;
+                        if *kind != FieldType::Datetime {
+                            report.error(Problem::OccurrenceField { field: name.clone(), found: kind.name() }, &at);
+                            return None;
+                        }
+                        if s.data.contains_key(name) {
+                            let field = name.clone();
+                            report.error(Problem::OccurrenceInData { field }, &path.at_key(&["data", name.as_str()]));
+                            return None;
+                        }
+                        Some(Some(id))
+                    })
+                }
+            };
             Some(Schedule {
                 title: s.title.clone(),
                 every: every?,
                 role: role?,
                 data: s.data.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                lead: lead?,
+                occurrence: occurrence?,
             })
         })
         .collect();

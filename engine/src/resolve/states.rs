@@ -921,7 +921,9 @@ impl Ctx<'_> {
         functions: &[crate::model::expr::FunctionSig],
         report: &mut Report,
     ) -> Option<Expr> {
-        match Expr::compile_with(source, self.variables, functions) {
+        let mut functions = functions.to_vec();
+        functions.extend(crate::runtime::time_functions());
+        match Expr::compile_with(source, self.variables, &functions) {
             Ok(e) => Some(e),
             Err(errors) => {
                 for e in errors {

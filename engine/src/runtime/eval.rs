@@ -1,5 +1,5 @@
 //! Evaluating guards and `with` expressions against an instance: data as CEL values (money and
-//! decimals as doubles, dates as RFC 3339 text), plus `actor` and `requester`.
+//! decimals as doubles, dates as RFC 3339 text), plus `actor`, `requester`, `now` and `instance`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -142,10 +142,13 @@ pub(crate) struct Scope<'a> {
     pub(crate) versions: &'a Versions,
     /// The parameters in force for the instance.
     pub(crate) params: &'a Map<String, Value>,
+    /// When the instance started: what `instance.started_at` reads.
+    pub(crate) started_at: chrono::DateTime<chrono::FixedOffset>,
 }
 
 impl<'a> Scope<'a> {
-    /// What automatic steps see: the instance's data and requester, no actor and no roster.
+    /// What automatic steps see at the time `now` of the event that runs them: the instance's
+    /// data and requester, no actor and no roster.
     pub(crate) fn of_instance(
         workflow: &'a Workflow,
         instance: &'a crate::runtime::Instance,
@@ -163,6 +166,7 @@ impl<'a> Scope<'a> {
             counts: &instance.counts,
             versions: &instance.versions,
             params: &instance.params,
+            started_at: instance.started_at,
         }
     }
 
@@ -187,6 +191,7 @@ impl<'a> Scope<'a> {
             counts: &instance.counts,
             versions: &instance.versions,
             params: &instance.params,
+            started_at: instance.started_at,
         }
     }
 
@@ -200,6 +205,7 @@ impl<'a> Scope<'a> {
         context.add_variable_from_value("requester", Cel::String(Arc::new(self.requester.to_owned())));
         context.add_variable_from_value("actor", json_to_cel(&self.actor, None));
         context.add_variable_from_value("params", params_to_cel(self.workflow, self.params));
+        crate::runtime::clock::add_time(&mut context, self.at, self.started_at, self.workflow.timezone());
         if let Some(roster) = &self.roster {
             let r = roster.clone();
             let _ = context.add_function("on_duty", move |role: Arc<String>| r.org.on_duty(&r.person, &role, r.now));

@@ -115,41 +115,45 @@ fn start_scheduled(ctx: &mut Context<'_, '_>, report: &mut TickReport) -> Result
         let (workflow, _) = ctx.definition(row.id)?;
         for (index, schedule) in workflow.schedules().iter().enumerate() {
             let index_i64 = index as i64;
+            let lead = chrono::Duration::from_std(schedule.lead())
+                .map_err(|e| StoreError::Damaged(format!("schedule lead of `{}`: {e}", workflow.id())))?;
+            // A run records its occurrence; before the first run, only occurrences whose start
+            // (the occurrence less the lead) comes after deployment are due.
             let since = match ctx.tx.last_schedule_run(workflow.id(), index_i64)? {
                 Some(t) => DateTime::parse_from_rfc3339(&t),
-                None => DateTime::parse_from_rfc3339(&row.deployed_at),
+                None => DateTime::parse_from_rfc3339(&row.deployed_at).map(|d| d + lead),
             }
             .map_err(|e| StoreError::Damaged(format!("schedule time of `{}`: {e}", workflow.id())))?;
             let mut after = since.with_timezone(&workflow.timezone());
             for _ in 0..MAX_CATCH_UP {
-                let Some(due) = schedule.every().next_after(after) else { break };
+                let Some(occurrence) = schedule.every().next_after(after) else { break };
+                let due = occurrence - lead;
                 if due > ctx.now {
                     break;
                 }
                 let params = ctx.params_for(&workflow)?;
+                let mut data = schedule.data().clone();
+                if let Some(field) = schedule.occurrence() {
+                    data.insert(workflow.field(field).name().to_owned(), occurrence.to_rfc3339().into());
+                }
                 let event = Event {
                     role: Some(workflow.role(schedule.role()).name().to_owned()),
                     comment: schedule.title().map(|t| format!("scheduled: {t}")),
                     ..Event::new(
                         due,
                         SYSTEM,
-                        EventKind::Started {
-                            data: schedule.data().clone(),
-                            parent: None,
-                            roles: crate::runtime::Bindings::new(),
-                            params,
-                        },
+                        EventKind::Started { data, parent: None, roles: crate::runtime::Bindings::new(), params },
                     )
                 };
                 let (id, _) = ctx.create(row.id, event)?;
-                ctx.tx.insert_schedule_run(workflow.id(), index_i64, &due.to_rfc3339(), id)?;
+                ctx.tx.insert_schedule_run(workflow.id(), index_i64, &occurrence.to_rfc3339(), id)?;
                 report.started.push(ScheduledStart {
                     workflow: workflow.id().to_owned(),
                     schedule: schedule.title().map_or_else(|| schedule.every().to_string(), str::to_owned),
                     due: due.to_rfc3339(),
                     instance: id,
                 });
-                after = due;
+                after = occurrence;
             }
         }
     }

@@ -527,26 +527,38 @@ pub struct RawSchedule {
     /// Title shown to people, e.g. `周报 / Weekly report`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// When: `{weekday: saturday}`, `{day: 25}`, `{day: last}`, `{weekday: wednesday, week: 4}`
-    /// or `{days: 15, from: 2026-01-05}`; each with an optional `at: "09:00"`.
+    /// When: `{weekday: saturday}`, `{day: 25}`, `{day: last}`, `{weekday: wednesday, week: 4}`,
+    /// `{weekday: wednesday, calendar_week: 4}` or `{days: 15, from: 2026-01-05}`; each with an
+    /// optional `at: "09:00"`.
     pub every: RawRecurrence,
     /// The role recorded as the requester of scheduled instances.
     pub role: String,
     /// Data of the started instance.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub data: IndexMap<String, serde_json::Value>,
+    /// Start each instance this long before its occurrence, e.g. `4d` for a Monday meeting
+    /// prepared from the Thursday before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<String>,
+    /// A datetime field set to the occurrence in each started instance, e.g. `meeting_start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<String>,
 }
 
 /// A recurrence rule.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRecurrence {
-    /// A day of the week, `monday` … `sunday`: weekly, or with `week`, once a month.
+    /// A day of the week, `monday` … `sunday`: weekly, or with `week` or `calendar_week`, once a month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weekday: Option<String>,
     /// With `weekday`: which one of the month, 1–5 or `last`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub week: Option<RawDayNumber>,
+    /// With `weekday`: that day of the month's N-th calendar week, 1–6 or `last`. Weeks start on
+    /// Monday and week 1 holds the 1st; a month whose week has no such day inside the month is skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar_week: Option<RawDayNumber>,
     /// A day of the month, 1–31 or `last`: monthly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day: Option<RawDayNumber>,
