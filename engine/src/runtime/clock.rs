@@ -92,6 +92,8 @@ mod tests {
         let started = DateTime::parse_from_rfc3339("2026-03-08T16:30:00Z").unwrap();
         let data: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(r#"{"operation_date": "2026-03-10"}"#).unwrap();
+        let (counts, versions, params) =
+            (crate::runtime::Counts::default(), crate::runtime::Versions::default(), serde_json::Map::new());
         let scope = |now: &str| Scope {
             workflow: &workflow,
             data: &data,
@@ -99,7 +101,10 @@ mod tests {
             actor: serde_json::Value::Null,
             roster: None,
             reads: &[],
-            now: DateTime::parse_from_rfc3339(now).unwrap(),
+            at: DateTime::parse_from_rfc3339(now).unwrap(),
+            counts: &counts,
+            versions: &versions,
+            params: &params,
             started_at: started,
         };
         use crate::model::expr::{Expr, Variable};
