@@ -40,7 +40,7 @@ fn case(service: &mut Service, start: &str) -> i64 {
         "department": "普外科", "patient_name": "李秀英", "sex": "female", "age": 52, "bed_no": "12",
         "admission_no": "ZY2026031201", "preop_diagnosis": "胆囊结石", "operation_name": "腹腔镜胆囊切除术",
         "operation_site": "右上腹", "operation_method": "腹腔镜", "operation_date": "2026-03-10",
-        "operation_start": start, "notice_date": "2026-03-09", "contaminated": false
+        "operation_start": start, "contaminated": false
     }))
     .expect("an object");
     service.start("or-patient-flow", "zhang_wei", data, t(T0)).expect("starts").instance
