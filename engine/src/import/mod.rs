@@ -91,6 +91,8 @@ pub(crate) fn action(title: String, by: Vec<String>, to: String) -> crate::synta
         accepts: Vec::new(),
         not_by: Vec::new(),
         comment_required: false,
+        set: indexmap::IndexMap::new(),
+        valid: Vec::new(),
     }
 }
 

@@ -57,3 +57,34 @@ pub fn check_input(
         Err(RuntimeError::BadInput { problems })
     }
 }
+
+/// The values of `action`'s `set:`, computed in `scope` and checked like input: a value the
+/// field cannot hold refuses the action rather than reaching the data.
+///
+/// # Errors
+/// `BadInput` listing every value that does not fit; an evaluation error as such.
+pub(crate) fn assigned(
+    workflow: &Workflow,
+    action: &crate::model::workflow::Action,
+    scope: &crate::runtime::eval::Scope<'_>,
+) -> Result<Map<String, Value>, RuntimeError> {
+    let mut values = Map::new();
+    let mut problems = Vec::new();
+    for (field, expr) in action.set() {
+        let name = workflow.field(*field).name();
+        let value = crate::runtime::eval::cel_to_json(&scope.eval(expr)?);
+        match check_value(workflow.field(*field).kind(), &value) {
+            Ok(()) => {
+                values.insert(name.to_owned(), value);
+            }
+            Err(message) => {
+                problems.push(format!("`{name}`, set by `{}` to `{}`: {message}", action.name(), expr.source()))
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(RuntimeError::BadInput { problems })
+    }
+}
