@@ -90,6 +90,12 @@ pub enum Problem {
     GuardType { message: String },
     #[error("guard yields {found}, not a boolean")]
     GuardNotBool { found: String },
+    #[error("`{field}` is {expected}, but its `set:` expression yields {found}")]
+    SetType { field: String, expected: String, found: String },
+    #[error("`{field}` is both set by the engine and given by the actor")]
+    SetAndGiven { field: String },
+    #[error("a `valid:` rule has no message")]
+    EmptyMessage,
     #[error("`{function}` {message}")]
     QueryArgument { function: String, message: String },
     #[error("`{function}` {message}")]
@@ -237,6 +243,9 @@ impl Problem {
             Problem::GuardSyntax { .. } => "guard-syntax",
             Problem::GuardUndeclared { .. } => "guard-undeclared",
             Problem::GuardType { .. } | Problem::GuardNotBool { .. } => "guard-type",
+            Problem::SetType { .. } => "set-type",
+            Problem::SetAndGiven { .. } => "set-and-given",
+            Problem::EmptyMessage => "empty-message",
             Problem::GuardEnumValue { .. } => "guard-enum-value",
             Problem::QueryArgument { .. } => "query-argument",
             Problem::CounterArgument { .. } => "counter-argument",
@@ -354,6 +363,9 @@ impl Problem {
             },
             Problem::GuardType { .. } => "compare values of the same type; fields have the types declared under `fields:`".into(),
             Problem::GuardNotBool { .. } => "a guard must be true or false, e.g. `amount > 0`".into(),
+            Problem::SetType { expected, .. } => format!("write an expression that yields {expected}, or declare the field with the type it yields"),
+            Problem::SetAndGiven { field } => format!("take `{field}` out of `requires`/`accepts`, or out of `set:`"),
+            Problem::EmptyMessage => "say what is wrong and what to do, e.g. `message: the fine for a first offence is 50`".into(),
             Problem::QueryArgument { function, .. } if function == crate::runtime::SUM_INSTANCES => format!(
                 "write it as `{function}(\"workflow-id\", \"done\", {{\"field\": value}}, \"number_field\")`: the workflow, the status (active, done, cancelled or any), the field names and the field to add up literally, and optionally a last \"day\", \"week\", \"month\" or \"year\", so they are checked before it runs"
             ),

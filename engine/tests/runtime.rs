@@ -473,3 +473,41 @@ fn a_versioned_field_keeps_every_value_and_guards_compare_with_the_previous_one(
     assert_eq!(liucheng_engine::runtime::version(&versions, "budget"), 2);
     assert_eq!(liucheng_engine::runtime::previous(&versions, "budget"), Some(&json!(100.0)));
 }
+
+#[test]
+fn a_computed_value_is_recorded_on_the_event_and_a_broken_rule_refuses_without_hiding_the_action() {
+    let mut w = World::new();
+    let org = |senior_grade: u8| {
+        format!(
+            "people:\n  nurse1: {{name: 护士, roles: [nurse]}}\n  \
+             boss: {{name: 主任, roles: [director]}}\n  \
+             senior: {{name: 副主任, roles: [surgeon], attributes: {{privilege_grade: {senior_grade}}}}}\n  \
+             junior: {{name: 主治, roles: [surgeon], attributes: {{privilege_grade: 2}}}}\n"
+        )
+    };
+    w.service.load_org(Path::new("org.yaml"), org(4).as_bytes(), t(T0)).unwrap();
+    let id = w.start("computed-grade", "nurse1", json!({"operation_grade": 3})).unwrap();
+
+    // A rule never hides the action: it is offered, and taking it says what is wrong.
+    let shown = w.service.show(id, Some("boss"), t(T0)).unwrap();
+    assert!(shown.you_may.unwrap().iter().any(|a| a.starts_with("operate")));
+    let junior = json!({"primary_surgeon": "junior"});
+    let RuntimeError::InvalidInput { message, .. } = refused(w.act_at(id, "operate", "boss", junior, None, T0)) else {
+        panic!("expected the rule to refuse")
+    };
+    assert!(message.contains("the surgeon may not perform"), "{message}");
+    // The engine computes the grade; the actor cannot type it in.
+    let typed = json!({"primary_surgeon": "junior", "surgeon_grade": 4});
+    assert!(matches!(refused(w.act_at(id, "operate", "boss", typed, None, T0)), RuntimeError::BadInput { .. }));
+    assert_eq!(w.service.events(id).unwrap().len(), 1, "refusals wrote nothing");
+
+    w.act_at(id, "operate", "boss", json!({"primary_surgeon": "senior"}), None, T0).unwrap();
+    let events = w.service.events(id).unwrap();
+    let operate = events.iter().find(|e| e.action.as_deref() == Some("operate")).unwrap();
+    let payload: Value = serde_json::from_str(&operate.payload).unwrap();
+    assert_eq!(payload["kind"]["data"], json!({"primary_surgeon": "senior", "surgeon_grade": 4}), "{payload}");
+    // A later change to the register does not change what the event recorded.
+    w.service.load_org(Path::new("org.yaml"), org(1).as_bytes(), t(T0)).unwrap();
+    assert!(w.service.snapshot_matches_replay(id).unwrap());
+    assert_eq!(w.status(id).1.as_deref(), Some("operated"));
+}

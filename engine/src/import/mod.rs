@@ -92,6 +92,8 @@ pub(crate) fn action(title: String, by: Vec<String>, to: String) -> crate::synta
         not_by: Vec::new(),
         comment_required: false,
         books: None,
+        set: indexmap::IndexMap::new(),
+        valid: Vec::new(),
     }
 }
 

@@ -47,7 +47,7 @@ impl CelType {
     }
 
     /// The type with its article, for messages: "an int", "a list(string)".
-    fn article(&self) -> String {
+    pub(crate) fn article(&self) -> String {
         match self {
             CelType::Int => "an int".to_string(),
             CelType::Null => "null".to_string(),

@@ -676,6 +676,28 @@ pub struct Action {
     pub(crate) not_by: Vec<Duty>,
     pub(crate) comment_required: bool,
     pub(crate) books: Option<Books>,
+    pub(crate) set: Vec<(FieldId, Expr)>,
+    pub(crate) valid: Vec<Validation>,
+}
+
+/// A rule an action's data must meet: a condition and what the actor is told when it is false.
+#[derive(Debug)]
+pub struct Validation {
+    pub(crate) when: Expr,
+    pub(crate) message: String,
+}
+
+impl Validation {
+    /// The condition.
+    #[must_use]
+    pub fn when(&self) -> &Expr {
+        &self.when
+    }
+    /// What the actor is told when it is false.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl Action {
@@ -703,6 +725,16 @@ impl Action {
     #[must_use]
     pub fn guard(&self) -> Option<&Expr> {
         self.guard.as_ref()
+    }
+    /// The fields the engine computes when it is taken, in order.
+    #[must_use]
+    pub fn set(&self) -> &[(FieldId, Expr)] {
+        &self.set
+    }
+    /// The rules its data must meet, in order.
+    #[must_use]
+    pub fn valid(&self) -> &[Validation] {
+        &self.valid
     }
     /// Fields the actor must fill in.
     #[must_use]

@@ -9,8 +9,8 @@ use crate::model::expr::{CelType, Expr, ExprError, Variable};
 use crate::model::schedule::parse_duration;
 use crate::model::shift::{split_offset, Shift};
 use crate::model::workflow::{
-    Action, BookingSpan, Books, Branch, Call, Deadline, Due, DueCase, Duty, Escalation, Field, FieldType, JoinRule,
-    RoleId, Signers, Signoff, SignoffRule, State, StateId, StateKind,
+    Action, BookingSpan, Books, Branch, Call, Deadline, Due, DueCase, Duty, Escalation, Field, FieldId, FieldType,
+    JoinRule, RoleId, Signers, Signoff, SignoffRule, State, StateId, StateKind, Validation,
 };
 use crate::resolve::names::{check_id, Names, REQUESTER};
 use crate::resolve::{operations, Callees, OrPlaceholder, PathExt};
@@ -228,23 +228,42 @@ impl Ctx<'_> {
         if a.by.is_empty() {
             report.error(Problem::MissingKey { key: "by".into() }, &path.key("by"));
         }
+        let action_functions = || {
+            let mut functions = crate::runtime::authority_functions();
+            functions.extend(crate::runtime::query_functions());
+            functions.extend(crate::runtime::count_functions());
+            functions.extend(crate::runtime::version_functions());
+            functions
+        };
+        let requires = self.names.fields(&a.requires, &path.key("requires"), report);
+        let accepts = self.names.fields(&a.accepts, &path.key("accepts"), report);
+        let set = self.assignments(a, &requires, &accepts, &action_functions(), &path.key("set"), report);
+        let valid = a
+            .valid
+            .iter()
+            .enumerate()
+            .filter_map(|(i, rule)| {
+                let at = path.key("valid").index(i);
+                if rule.message.trim().is_empty() {
+                    report.error(Problem::EmptyMessage, &at.key("message"));
+                }
+                let when = self.guard_with(&rule.when, &at.key("when"), &action_functions(), report)?;
+                Some(Validation { when, message: rule.message.clone() })
+            })
+            .collect();
         Action {
             name: name.to_owned(),
             title: a.title.clone(),
             by: self.names.roles(&a.by, &path.key("by"), report),
             to: self.target(&a.to, &path.key("to"), report),
-            guard: a.when.as_ref().and_then(|w| {
-                let mut functions = crate::runtime::authority_functions();
-                functions.extend(crate::runtime::query_functions());
-                functions.extend(crate::runtime::count_functions());
-                functions.extend(crate::runtime::version_functions());
-                self.guard_with(w, &path.key("when"), &functions, report)
-            }),
-            requires: self.names.fields(&a.requires, &path.key("requires"), report),
-            accepts: self.names.fields(&a.accepts, &path.key("accepts"), report),
+            guard: a.when.as_ref().and_then(|w| self.guard_with(w, &path.key("when"), &action_functions(), report)),
+            requires,
+            accepts,
             not_by: self.duties(&a.not_by, &path.key("not_by"), report),
             comment_required: a.comment_required,
             books: a.books.as_ref().and_then(|b| self.books(b, &path.key("books"), report)),
+            set,
+            valid,
         }
     }
 
@@ -289,6 +308,50 @@ impl Ctx<'_> {
             None => None,
         };
         Some(Books { resource: b.resource.clone(), value: value?, from: from?, span: span?, last_of_day })
+    }
+
+    /// An action's `set:`: each a declared field the actor does not also give, with an
+    /// expression whose type fits the field's where the type is known before it runs.
+    fn assignments(
+        &self,
+        a: &RawAction,
+        requires: &[FieldId],
+        accepts: &[FieldId],
+        functions: &[crate::model::expr::FunctionSig],
+        path: &YamlPath,
+        report: &mut Report,
+    ) -> Vec<(FieldId, Expr)> {
+        let mut set = Vec::new();
+        for (name, source) in &a.set {
+            let at = path.key(name);
+            let Some(field) = self.names.field(name, &at, report) else { continue };
+            if requires.contains(&field) || accepts.contains(&field) {
+                report.error(Problem::SetAndGiven { field: name.clone() }, &at);
+                continue;
+            }
+            let Some(expr) = self.expr_with(source, &at, functions, report) else { continue };
+            if !self.queries_resolve(&expr, &at, report)
+                | !self.counters_resolve(&expr, &at, report)
+                | !self.versions_resolve(&expr, &at, report)
+            {
+                continue;
+            }
+            let expected = crate::resolve::fields::cel_type(&self.fields[field.index()].kind);
+            let found = expr.result_type();
+            let fits = found == &expected
+                || matches!(found, CelType::Dyn | CelType::Null)
+                || (expected == CelType::Double && found == &CelType::Int)
+                || matches!((&expected, found), (CelType::List(_), CelType::List(e)) if **e == CelType::Dyn);
+            if !fits {
+                report.error(
+                    Problem::SetType { field: name.clone(), expected: expected.article(), found: found.article() },
+                    &at,
+                );
+                continue;
+            }
+            set.push((field, expr));
+        }
+        set
     }
 
     fn duties(&self, raw: &[String], path: &YamlPath, report: &mut Report) -> Vec<Duty> {

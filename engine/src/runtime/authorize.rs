@@ -145,8 +145,18 @@ fn require_active(workflow: &Workflow, instance: &Instance, state: StateId) -> R
     Ok(())
 }
 
+/// What an action taken would write: the role it is taken as, and its data (the input and the
+/// values of its `set:`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Taken {
+    /// The role the person acts as.
+    pub role: String,
+    /// The input with the computed values, as the event records them.
+    pub data: Map<String, Value>,
+}
+
 /// Check that `person` may take action `action` of `state`, with `input` filled in; returns the
-/// role they act as.
+/// role they act as and the data the event records.
 ///
 /// # Errors
 /// The first rule that forbids it.
@@ -158,7 +168,7 @@ pub fn check_action(
     person: &Person,
     attempt: &Attempt<'_>,
     reads: &[crate::runtime::Read],
-) -> Result<String, RuntimeError> {
+) -> Result<Taken, RuntimeError> {
     let Attempt { state, action, input, comment } = *attempt;
     let person = &*instance.played(workflow, person);
     require_active(workflow, instance, state)?;
@@ -186,19 +196,44 @@ pub fn check_action(
     if a.comment_required() && comment.is_none_or(|c| c.trim().is_empty()) {
         return Err(RuntimeError::CommentRequired { action: a.name().to_owned() });
     }
+    let mut data = instance.data.clone();
+    data.extend(input.iter().map(|(k, v)| (k.clone(), v.clone())));
+    // The guard and the rules see the versions as the action would leave them, like the data.
+    let mut versions = instance.versions.clone();
+    crate::runtime::versions_keep(workflow, &mut versions, input, &person.id, now);
     if let Some(guard) = a.guard() {
-        let mut data = instance.data.clone();
-        data.extend(input.iter().map(|(k, v)| (k.clone(), v.clone())));
-        // The guard sees the versions as the action would leave them, like the data.
-        let mut versions = instance.versions.clone();
-        crate::runtime::versions_keep(workflow, &mut versions, input, &person.id, now);
         let mut scope = Scope::of_person(workflow, instance, &data, person, (org, now), reads);
         scope.versions = &versions;
         if !scope.holds(guard)? {
             return Err(RuntimeError::GuardFalse { action: a.name().to_owned(), guard: guard.source().to_owned() });
         }
     }
-    Ok(role)
+    let mut recorded = input.clone();
+    if !a.set().is_empty() {
+        let computed = crate::runtime::assigned(
+            workflow,
+            a,
+            &Scope::of_person(workflow, instance, &data, person, (org, now), reads),
+        )?;
+        check_frozen(workflow, instance, a.name(), &computed)?;
+        crate::runtime::versions_keep(workflow, &mut versions, &computed, &person.id, now);
+        data.extend(computed.iter().map(|(k, v)| (k.clone(), v.clone())));
+        recorded.extend(computed);
+    }
+    if !a.valid().is_empty() {
+        let mut scope = Scope::of_person(workflow, instance, &data, person, (org, now), reads);
+        scope.versions = &versions;
+        for rule in a.valid() {
+            if !scope.holds(rule.when())? {
+                return Err(RuntimeError::InvalidInput {
+                    action: a.name().to_owned(),
+                    message: rule.message().to_owned(),
+                    rule: rule.when().source().to_owned(),
+                });
+            }
+        }
+    }
+    Ok(Taken { role, data: recorded })
 }
 
 /// Refuse an action that would change a field a state froze.

@@ -33,6 +33,8 @@ pub enum RuntimeError {
     FrozenField { action: String, field: String, state: String, reopened_by: Vec<String> },
     #[error("a comment is required for `{action}`")]
     CommentRequired { action: String },
+    #[error("`{action}` is refused: {message}")]
+    InvalidInput { action: String, message: String, rule: String },
     #[error("{person} has already signed `{state}`")]
     AlreadySigned { person: String, state: String },
     #[error("`{state}` is signed in order; the next signer is the {next}")]
@@ -112,6 +114,7 @@ impl RuntimeError {
                 format!("leave `{field}` out; it can be changed again after {}", reopened_by.join(" or "))
             }
             RuntimeError::CommentRequired { .. } => "add `--comment TEXT`".into(),
+            RuntimeError::InvalidInput { rule, .. } => format!("correct the input so that `{rule}` holds"),
             RuntimeError::SignerCondition { .. } => {
                 "someone who meets it must sign in their place; `liucheng show ID` lists who may sign".into()
             }
@@ -149,6 +152,7 @@ impl RuntimeError {
             RuntimeError::BadInput { .. } => "bad-input",
             RuntimeError::FrozenField { .. } => "frozen-field",
             RuntimeError::CommentRequired { .. } => "comment-required",
+            RuntimeError::InvalidInput { .. } => "invalid-input",
             RuntimeError::AlreadySigned { .. } => "already-signed",
             RuntimeError::NotYourTurn { .. } => "not-your-turn",
             RuntimeError::SignerCondition { .. } => "signer-condition",

@@ -57,3 +57,47 @@ pub fn check_input(
         Err(RuntimeError::BadInput { problems })
     }
 }
+
+/// The values of `action`'s `set:`, computed in `scope` and checked like input: a value the
+/// field cannot hold refuses the action rather than reaching the data.
+///
+/// # Errors
+/// `BadInput` listing every value that cannot be computed or does not fit the field.
+pub(crate) fn assigned(
+    workflow: &Workflow,
+    action: &crate::model::workflow::Action,
+    scope: &crate::runtime::eval::Scope<'_>,
+) -> Result<Map<String, Value>, RuntimeError> {
+    let mut values = Map::new();
+    let mut problems = Vec::new();
+    for (field, expr) in action.set() {
+        let name = workflow.field(*field).name();
+        let value = match scope.eval(expr) {
+            Ok(v) => crate::runtime::eval::cel_to_json(&v),
+            // Usually a value it reads is missing, such as a person the org file does not have.
+            Err(RuntimeError::GuardError { message, .. }) => {
+                let ask = if expr.calls_function(crate::runtime::eval::PERSON) {
+                    "; is everyone it names in the org file, with that attribute?"
+                } else {
+                    "; are the fields it reads filled in?"
+                };
+                problems.push(format!("`{name}` could not be computed by `{}`: {message}{ask}", expr.source()));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        match check_value(workflow.field(*field).kind(), &value) {
+            Ok(()) => {
+                values.insert(name.to_owned(), value);
+            }
+            Err(message) => {
+                problems.push(format!("`{name}`, set by `{}` to `{}`: {message}", action.name(), expr.source()))
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(RuntimeError::BadInput { problems })
+    }
+}

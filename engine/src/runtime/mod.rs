@@ -18,13 +18,16 @@ mod roles;
 mod versions;
 
 pub use apply::{apply, apply_owned, parent_link, replay, Applied, Effect};
-pub use authorize::{available_actions, check_action, check_cancel, check_sign, check_start, Attempt, Offer, Signing};
+pub use authorize::{
+    available_actions, check_action, check_cancel, check_sign, check_start, Attempt, Offer, Signing, Taken,
+};
 pub use booking::{booking_of, check_booking, Booking, Held};
 pub use clock::time_functions;
 pub use counts::{count_functions, Counts, TAKEN, VISITS};
 pub use error::RuntimeError;
 pub use eval::{actor_value, authority_functions, data_to_cel};
 pub use event::{Event, EventKind, SYSTEM};
+pub(crate) use input::assigned;
 pub use input::check_input;
 pub use instance::{Alarm, Delegation, Instance, ParentLink, Signature, Slot, Status, Token, ADDED_SIGNER};
 pub use operations::{

@@ -333,11 +333,11 @@ impl Service {
             };
             let (role, kind) = match step {
                 Step::Action(state, action) => {
-                    let role = ctx.answering(Some(request.instance), &mut reads, |reads| {
+                    let taken = ctx.answering(Some(request.instance), &mut reads, |reads| {
                         let attempt = Attempt { state, action, input: &request.data, comment: comment.as_deref() };
                         check_action(&workflow, &org, request.now, &instance, person, &attempt, reads)
                     })?;
-                    (role, EventKind::Acted { state, action, data: request.data.clone() })
+                    (taken.role, EventKind::Acted { state, action, data: taken.data })
                 }
                 Step::Sign(state) => {
                     let role = sign(state, false)?;

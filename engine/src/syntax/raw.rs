@@ -361,6 +361,16 @@ pub struct RawAction {
     /// reserved for other workflows, or already booked for an overlapping time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub books: Option<RawBooks>,
+    /// Fields the engine computes when the action is taken: field → CEL expression, evaluated
+    /// like the guard (with `actor`, `person(id)`, …) over the data the actor gives; the values
+    /// are recorded on the event. A field set here is not one the actor gives.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub set: IndexMap<String, String>,
+    /// Rules the data must meet once the action's input (and `set:`) is in, checked in order;
+    /// the first that is false refuses the action with its message. Unlike `when`, a rule
+    /// never hides the action.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub valid: Vec<RawValidation>,
 }
 
 /// A booking of a shared resource, held until the instance ends; taking another booking of the
@@ -385,6 +395,17 @@ pub struct RawBooks {
     /// follows a contaminated one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_of_day: Option<String>,
+}
+
+/// A rule an action's data must meet.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawValidation {
+    /// A condition (CEL, boolean) over the data as the action would leave it, `actor` and
+    /// `requester`, like the action's `when`.
+    pub when: String,
+    /// What the actor is told when the condition is false, e.g. `罚款金额不符合制度`.
+    pub message: String,
 }
 
 /// A branch of an exclusive choice.
