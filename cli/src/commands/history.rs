@@ -27,17 +27,12 @@ pub fn run(args: &Args, json: bool, db: &DbArgs) -> u8 {
         Err(code) => return code,
     };
     if json {
-        let events = match service.events(args.instance) {
+        let events = match service.history_rows(args.instance) {
             Ok(e) => e,
-            Err(e) => return fail(&e, json),
-        };
-        let views = match service.history(args.instance) {
-            Ok(v) => v,
             Err(e) => return fail(&e, json),
         };
         let rows: Vec<serde_json::Value> = events
             .iter()
-            .zip(&views)
             .map(|(e, view)| {
                 let mut row = serde_json::json!({
                     "seq": e.seq, "at": e.at, "actor": e.actor, "role": e.role, "kind": e.kind,

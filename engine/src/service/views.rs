@@ -554,6 +554,15 @@ impl Service {
     /// # Errors
     /// When there is no such instance.
     pub fn history(&mut self, id: i64) -> Result<Vec<EventView>, ServiceError> {
+        Ok(self.history_rows(id)?.into_iter().map(|(_, view)| view).collect())
+    }
+
+    /// Instance `id`'s history as stored (each row with its payload and previous hash) beside
+    /// the view `history` gives of it, from one read of the log.
+    ///
+    /// # Errors
+    /// When there is no such instance.
+    pub fn history_rows(&mut self, id: i64) -> Result<Vec<(EventRow, EventView)>, ServiceError> {
         let now = chrono::Utc::now().fixed_offset();
         let cache = &mut self.cache;
         self.store.read(|tx| {
@@ -575,7 +584,7 @@ impl Service {
                 let kind = serde_json::from_str::<crate::runtime::Event>(&e.payload).ok().map(|ev| ev.kind);
                 let words =
                     kind.as_ref().and_then(|k| words_with(k, &e, &person, &|s: &str| format!("「{}」", step(s))));
-                let mut view = EventView::from(e);
+                let mut view = EventView::from(e.clone());
                 view.words = words;
                 if let Some(version) = view.org {
                     if let std::collections::hash_map::Entry::Vacant(slot) = versions.entry(version) {
@@ -585,7 +594,7 @@ impl Service {
                     let then = versions[&version].as_ref().and_then(|o| o.person(&view.actor));
                     view.actor_was = then.map(|p| crate::runtime::actor_value(Some(p)));
                 }
-                out.push(view);
+                out.push((e, view));
             }
             Ok(out)
         })
