@@ -53,8 +53,14 @@ impl Counts {
         self.taken.get(&key(state, action)).copied().unwrap_or(0)
     }
 
+    // A step enters and takes names it usually has counted before, so look before allocating a key.
     pub(crate) fn enter(&mut self, state: &str) {
-        *self.entered.entry(state.to_owned()).or_default() += 1;
+        match self.entered.get_mut(state) {
+            Some(n) => *n += 1,
+            None => {
+                self.entered.insert(state.to_owned(), 1);
+            }
+        }
     }
 
     pub(crate) fn take(&mut self, state: &str, action: &str) {
